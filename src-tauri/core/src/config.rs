@@ -1,0 +1,474 @@
+//! Where Kanka Link connects to and as which client. Precedence: environment, then the config
+//! file, then built-in defaults. The client secret never comes from a file: the environment, the
+//! keychain or a default baked into the build.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use oauth2::{ClientId, ClientSecret};
+use serde::{Deserialize, Serialize};
+use url::{Host, Url};
+
+use crate::error::{Error, Result};
+
+pub const DEFAULT_KANKA_URL: &str = "https://app.kanka.io";
+pub const DEFAULT_API_URL: &str = "https://api.kanka.io/1.0";
+pub const DEFAULT_REDIRECT_URI: &str = "kanka-link://oauth/callback";
+/// Where deep links arrive, whatever redirect URI is registered (a bridge page forwards here).
+pub const DEEP_LINK_CALLBACK: &str = "kanka-link://oauth/callback";
+const MAX_URL_LEN: usize = 2048;
+const MAX_CLIENT_ID_LEN: usize = 255;
+
+/// Where a setting's value came from, so an error can say where to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Environment(&'static str),
+    File(PathBuf),
+    Default,
+    Keychain,
+    Input,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Environment(name) => write!(f, "the environment variable {name}"),
+            Self::File(path) => write!(f, "the config file {}", path.display()),
+            Self::Default => f.write_str("the built-in defaults"),
+            Self::Keychain => f.write_str("the keychain"),
+            Self::Input => f.write_str("the settings form"),
+        }
+    }
+}
+
+/// The non-secret settings, as the file stores them and the settings form shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsFile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+}
+
+/// How Kanka's answer to the authorization request reaches the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redirect {
+    /// `kanka-link://oauth/callback`, registered directly (self-hosted or test servers).
+    DeepLink,
+    /// An https page that forwards to the deep link (Kanka only registers http(s) URLs).
+    Bridge,
+    /// `http://localhost:PORT/PATH`: the engine listens on loopback while a sign-in is pending.
+    Loopback { host: LoopbackHost, port: u16, path: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopbackHost {
+    Localhost,
+    Ipv4,
+    Ipv6,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub kanka_url: Url,
+    pub api_url: Url,
+    pub client_id: ClientId,
+    pub redirect_uri: Url,
+    pub redirect: Redirect,
+    /// From the environment or the build; otherwise the engine looks in the keychain.
+    pub client_secret: Option<ClientSecret>,
+}
+
+/// Reads a variable; tests pass a map instead of the process environment.
+pub trait Environment {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+pub struct ProcessEnvironment;
+
+impl Environment for ProcessEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl Environment for BTreeMap<&str, &str> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).map(|value| value.to_string())
+    }
+}
+
+const ENV_URL: &str = "KANKA_LINK_URL";
+const ENV_API_URL: &str = "KANKA_LINK_API_URL";
+const ENV_CLIENT_ID: &str = "KANKA_LINK_CLIENT_ID";
+const ENV_CLIENT_SECRET: &str = "KANKA_LINK_CLIENT_SECRET";
+const ENV_REDIRECT_URI: &str = "KANKA_LINK_REDIRECT_URI";
+
+/// Defaults a distributor may bake in at build time.
+const BUILT_IN_CLIENT_ID: Option<&str> = option_env!("KANKA_LINK_BUILT_IN_CLIENT_ID");
+const BUILT_IN_CLIENT_SECRET: Option<&str> = option_env!("KANKA_LINK_BUILT_IN_CLIENT_SECRET");
+
+impl Config {
+    /// The configuration of this process: its environment and the platform config file.
+    pub fn load(config_file: &Path) -> Result<Config> {
+        Self::from_sources(&ProcessEnvironment, config_file)
+    }
+
+    pub fn from_sources(env: &dyn Environment, config_file: &Path) -> Result<Config> {
+        let file = SettingsFile::read(config_file)?;
+        let pick = |var: &'static str, from_file: &Option<String>, default: Option<&str>| {
+            pick(env, var, from_file.as_deref(), config_file, default)
+        };
+        let (url, url_origin) = pick(ENV_URL, &file.url, Some(DEFAULT_KANKA_URL));
+        let (api_url, api_origin) = pick(ENV_API_URL, &file.api_url, Some(DEFAULT_API_URL));
+        let (client_id, id_origin) = pick(ENV_CLIENT_ID, &file.client_id, BUILT_IN_CLIENT_ID);
+        let (redirect_uri, redirect_origin) =
+            pick(ENV_REDIRECT_URI, &file.redirect_uri, Some(DEFAULT_REDIRECT_URI));
+        let client_secret = match env.var(ENV_CLIENT_SECRET).filter(|s| !s.is_empty()) {
+            Some(secret) => Some(ClientSecret::new(secret)),
+            None => BUILT_IN_CLIENT_SECRET.map(|s| ClientSecret::new(s.to_owned())),
+        };
+        let kanka_url = parse_server_url("url", &url, &url_origin)?;
+        let api_url = parse_server_url("api_url", &api_url, &api_origin)?;
+        let client_id = parse_client_id(&client_id, &id_origin)?;
+        let (redirect_uri, redirect) = parse_redirect_uri(&redirect_uri, &redirect_origin)?;
+        Ok(Config { kanka_url, api_url, client_id, redirect_uri, redirect, client_secret })
+    }
+
+    pub fn authorize_url(&self) -> Url {
+        join(&self.kanka_url, "oauth/authorize")
+    }
+
+    pub fn token_url(&self) -> Url {
+        join(&self.kanka_url, "oauth/token")
+    }
+
+    pub fn profile_url(&self) -> Url {
+        join(&self.api_url, "profile")
+    }
+
+    /// Kanka's page for revoking an authorised application (there is no revocation API).
+    pub fn apps_settings_url(&self) -> Url {
+        join(&self.kanka_url, crate::error::KANKA_APPS_SETTINGS_PATH)
+    }
+
+    /// Names keychain entries and files, so that two servers or clients never share tokens.
+    pub fn scope(&self) -> String {
+        format!("{}@{}", self.client_id.as_str(), self.kanka_url.as_str().trim_end_matches('/'))
+    }
+
+    pub fn settings(&self) -> SettingsFile {
+        SettingsFile {
+            url: Some(self.kanka_url.as_str().trim_end_matches('/').to_owned()),
+            api_url: Some(self.api_url.as_str().trim_end_matches('/').to_owned()),
+            client_id: Some(self.client_id.to_string()),
+            redirect_uri: Some(self.redirect_uri.to_string()),
+        }
+    }
+}
+
+impl SettingsFile {
+    pub fn read(path: &Path) -> Result<SettingsFile> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(Error::Storage { path: path.to_owned(), detail: e.to_string() }),
+        };
+        // A secret in a plain file is refused outright rather than silently ignored.
+        if let Ok(table) = text.parse::<toml::Table>()
+            && table.contains_key("client_secret")
+        {
+            return Err(Error::InvalidSetting {
+                setting: "client_secret",
+                origin: Origin::File(path.to_owned()),
+                reason: "a secret is never read from a plain file; remove it and enter it in \
+                         Settings (kept in the keychain) or set KANKA_LINK_CLIENT_SECRET"
+                    .to_owned(),
+            });
+        }
+        toml::from_str(&text).map_err(|e| Error::InvalidSetting {
+            setting: "config.toml",
+            origin: Origin::File(path.to_owned()),
+            reason: e.message().to_owned(),
+        })
+    }
+
+    /// Checks every value as `Config` would, naming the form as the origin.
+    pub fn validate(&self) -> Result<()> {
+        let input = Origin::Input;
+        if let Some(url) = &self.url {
+            parse_server_url("url", url, &input)?;
+        }
+        if let Some(url) = &self.api_url {
+            parse_server_url("api_url", url, &input)?;
+        }
+        if let Some(id) = &self.client_id {
+            parse_client_id(id, &input)?;
+        }
+        if let Some(uri) = &self.redirect_uri {
+            parse_redirect_uri(uri, &input)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the file atomically, after validating it.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        self.validate()?;
+        let text = toml::to_string(self).map_err(|e| Error::Storage {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })?;
+        crate::files::write_atomically(path, text.as_bytes())
+    }
+}
+
+fn pick(
+    env: &dyn Environment,
+    var: &'static str,
+    from_file: Option<&str>,
+    file: &Path,
+    default: Option<&str>,
+) -> (String, Origin) {
+    if let Some(value) = env.var(var).filter(|v| !v.is_empty()) {
+        return (value, Origin::Environment(var));
+    }
+    if let Some(value) = from_file {
+        return (value.to_owned(), Origin::File(file.to_owned()));
+    }
+    (default.unwrap_or_default().to_owned(), Origin::Default)
+}
+
+fn invalid(setting: &'static str, origin: &Origin, reason: impl Into<String>) -> Error {
+    Error::InvalidSetting { setting, origin: origin.clone(), reason: reason.into() }
+}
+
+fn parse_url(setting: &'static str, value: &str, origin: &Origin) -> Result<Url> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(invalid(setting, origin, "it is empty"));
+    }
+    if value.len() > MAX_URL_LEN {
+        return Err(invalid(setting, origin, format!("it is longer than {MAX_URL_LEN} characters")));
+    }
+    let url = Url::parse(value).map_err(|e| invalid(setting, origin, format!("\"{value}\" is not a URL ({e})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(setting, origin, "it must not contain a user name or password"));
+    }
+    if url.fragment().is_some() {
+        return Err(invalid(setting, origin, "it must not contain a #fragment"));
+    }
+    Ok(url)
+}
+
+/// Kanka's own address or its API: https, or http on this machine only (the sandbox).
+fn parse_server_url(setting: &'static str, value: &str, origin: &Origin) -> Result<Url> {
+    let url = parse_url(setting, value, origin)?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => return Err(invalid(setting, origin, "plain http is only allowed for localhost; use https")),
+        other => return Err(invalid(setting, origin, format!("it must be an https URL, not {other}:"))),
+    }
+    if url.host().is_none() {
+        return Err(invalid(setting, origin, "it has no host"));
+    }
+    if url.query().is_some() {
+        return Err(invalid(setting, origin, "it must not contain a ?query"));
+    }
+    Ok(url)
+}
+
+fn parse_client_id(value: &str, origin: &Origin) -> Result<ClientId> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(invalid(
+            "client_id",
+            origin,
+            "it is empty; create an application in Kanka (Settings → API) and use its client id",
+        ));
+    }
+    if value.len() > MAX_CLIENT_ID_LEN {
+        return Err(invalid("client_id", origin, format!("it is longer than {MAX_CLIENT_ID_LEN} characters")));
+    }
+    if !value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(invalid("client_id", origin, "it may only contain letters, digits, '-', '_' and '.'"));
+    }
+    Ok(ClientId::new(value.to_owned()))
+}
+
+fn parse_redirect_uri(value: &str, origin: &Origin) -> Result<(Url, Redirect)> {
+    const SETTING: &str = "redirect_uri";
+    let url = parse_url(SETTING, value, origin)?;
+    let redirect = match url.scheme() {
+        "kanka-link" if url.as_str() == DEEP_LINK_CALLBACK => Redirect::DeepLink,
+        "kanka-link" => {
+            return Err(invalid(SETTING, origin, format!("the app's own address is exactly {DEEP_LINK_CALLBACK}")));
+        }
+        "http" => {
+            let host = match url.host() {
+                Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => LoopbackHost::Localhost,
+                Some(Host::Ipv4(ip)) if ip.is_loopback() => LoopbackHost::Ipv4,
+                Some(Host::Ipv6(ip)) if ip.is_loopback() => LoopbackHost::Ipv6,
+                _ => {
+                    return Err(invalid(
+                        SETTING,
+                        origin,
+                        "an http redirect must point at this machine (http://localhost:PORT/...); \
+                         use https for a bridge page",
+                    ));
+                }
+            };
+            let Some(port) = url.port() else {
+                return Err(invalid(SETTING, origin, "a localhost redirect needs an explicit port, as registered in Kanka"));
+            };
+            Redirect::Loopback { host, port, path: url.path().to_owned() }
+        }
+        "https" if url.host().is_some() => Redirect::Bridge,
+        other => {
+            return Err(invalid(
+                SETTING,
+                origin,
+                format!("it must be {DEEP_LINK_CALLBACK}, an https bridge page or http://localhost:PORT/..., not {other}:"),
+            ));
+        }
+    };
+    Ok((url, redirect))
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Appends a path to a base URL whether or not the base ends in a slash.
+fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!("{}/{path}", base.path().trim_end_matches('/'));
+    url.set_path(&joined);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&'static str, &'static str)], file: Option<&str>) -> Result<Config> {
+        let dir = crate::files::tests::temp_dir("config");
+        let path = dir.join("config.toml");
+        if let Some(text) = file {
+            std::fs::write(&path, text).unwrap();
+        }
+        let env: BTreeMap<&str, &str> = vars.iter().copied().collect();
+        Config::from_sources(&env, &path)
+    }
+
+    #[test]
+    fn defaults_point_at_kanka() {
+        let config = load(&[("KANKA_LINK_CLIENT_ID", "12")], None).unwrap();
+        assert_eq!(config.authorize_url().as_str(), "https://app.kanka.io/oauth/authorize");
+        assert_eq!(config.token_url().as_str(), "https://app.kanka.io/oauth/token");
+        assert_eq!(config.profile_url().as_str(), "https://api.kanka.io/1.0/profile");
+        assert_eq!(config.redirect, Redirect::DeepLink);
+        assert_eq!(config.scope(), "12@https://app.kanka.io");
+        assert_eq!(config.apps_settings_url().as_str(), "https://app.kanka.io/settings/api");
+    }
+
+    #[test]
+    fn environment_wins_over_file_which_wins_over_defaults() {
+        let file = "url = \"https://kanka.example\"\nclient_id = \"3\"\napi_url = \"https://api.example/1.0/\"\n";
+        let config = load(&[("KANKA_LINK_CLIENT_ID", "9")], Some(file)).unwrap();
+        assert_eq!(config.client_id.as_str(), "9");
+        assert_eq!(config.kanka_url.as_str(), "https://kanka.example/");
+        assert_eq!(config.profile_url().as_str(), "https://api.example/1.0/profile");
+        assert_eq!(config.redirect_uri.as_str(), DEFAULT_REDIRECT_URI);
+    }
+
+    #[test]
+    fn an_empty_client_id_names_the_setting_and_its_origin() {
+        let err = load(&[], None).unwrap_err();
+        let message = err.to_string();
+        assert!(matches!(err, Error::InvalidSetting { setting: "client_id", origin: Origin::Default, .. }));
+        assert!(message.contains("client_id") && message.contains("built-in defaults"), "{message}");
+    }
+
+    #[test]
+    fn a_bad_url_names_the_variable_it_came_from() {
+        let err = load(&[("KANKA_LINK_CLIENT_ID", "1"), ("KANKA_LINK_URL", "not a url")], None).unwrap_err();
+        assert!(err.to_string().contains("KANKA_LINK_URL"), "{err}");
+        let err = load(&[("KANKA_LINK_CLIENT_ID", "1"), ("KANKA_LINK_API_URL", "ftp://x.example")], None).unwrap_err();
+        assert!(matches!(err, Error::InvalidSetting { setting: "api_url", .. }), "{err}");
+    }
+
+    #[test]
+    fn a_bad_value_in_the_file_names_the_file() {
+        let err = load(&[], Some("client_id = \"\"\n")).unwrap_err();
+        assert!(matches!(&err, Error::InvalidSetting { origin: Origin::File(_), .. }), "{err}");
+        assert!(err.to_string().contains("config.toml"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let err = load(&[], Some("clientid = \"4\"\n")).unwrap_err();
+        assert!(err.to_string().contains("clientid"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_in_the_file_is_refused() {
+        let err = load(&[("KANKA_LINK_CLIENT_ID", "1")], Some("client_secret = \"abc\"\n")).unwrap_err();
+        assert!(matches!(err, Error::InvalidSetting { setting: "client_secret", .. }), "{err}");
+    }
+
+    #[test]
+    fn the_secret_comes_from_the_environment() {
+        let config = load(&[("KANKA_LINK_CLIENT_ID", "1"), ("KANKA_LINK_CLIENT_SECRET", "s3cret")], None).unwrap();
+        assert_eq!(config.client_secret.unwrap().secret(), "s3cret");
+    }
+
+    #[test]
+    fn server_urls_must_be_https_without_credentials() {
+        for bad in [
+            "http://kanka.example",
+            "https://user:pw@kanka.example",
+            "javascript:alert(1)",
+            "https://kanka.example/?a=b",
+            "file:///etc/passwd",
+        ] {
+            let settings = SettingsFile { url: Some(bad.to_owned()), ..Default::default() };
+            let err = settings.validate().unwrap_err();
+            assert!(matches!(err, Error::InvalidSetting { setting: "url", origin: Origin::Input, .. }), "{bad}: {err}");
+        }
+        let long = format!("https://kanka.example/{}", "a".repeat(MAX_URL_LEN));
+        let settings = SettingsFile { url: Some(long), ..Default::default() };
+        assert!(settings.validate().unwrap_err().to_string().contains("longer than"));
+        let sandbox = SettingsFile { url: Some("http://127.0.0.1:8080".to_owned()), ..Default::default() };
+        sandbox.validate().unwrap();
+    }
+
+    #[test]
+    fn redirect_uris_are_classified() {
+        let check = |uri: &str| parse_redirect_uri(uri, &Origin::Input).map(|(_, r)| r);
+        assert_eq!(check("kanka-link://oauth/callback").unwrap(), Redirect::DeepLink);
+        assert_eq!(check("https://bridge.example/kanka/").unwrap(), Redirect::Bridge);
+        assert_eq!(
+            check("http://localhost:8765/callback").unwrap(),
+            Redirect::Loopback { host: LoopbackHost::Localhost, port: 8765, path: "/callback".to_owned() }
+        );
+        assert_eq!(
+            check("http://127.0.0.1:9/cb").unwrap(),
+            Redirect::Loopback { host: LoopbackHost::Ipv4, port: 9, path: "/cb".to_owned() }
+        );
+        for bad in ["http://localhost/cb", "http://example.com:80/cb", "kanka-link://other", "ftp://x/y", "https://u:p@b.example/"] {
+            assert!(check(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Signing in: the authorization request, Kanka's answer, the code exchange and the profile.
+//! An answer that is forged, stale, replayed or malformed is refused before anything is spent,
+//! and nothing here removes a connection that was working.
+
+use std::time::Duration;
+
+use oauth2::AccessToken;
+
+use crate::api::{self, Account};
+use crate::authorize::{AuthorizationRequest, PendingAuthorization, state_digest};
+use crate::callback::{self, Answer};
+use crate::config::Redirect;
+use crate::error::{Error, Result};
+use crate::keychain::Item;
+use crate::linker::Linker;
+use crate::loopback;
+use crate::refresh::Reason;
+use crate::status::Status;
+use crate::token_endpoint;
+
+/// Kanka counts requests per minute: without a `Retry-After`, wait the whole window.
+const RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+const RATE_LIMIT_RETRIES: u32 = 2;
+
+impl Linker {
+    /// Starts a sign-in and returns the page to open in the system browser. A sign-in already
+    /// in progress is replaced; the current connection, if any, stays until the new one works.
+    pub async fn begin_connect(&self) -> Result<AuthorizationRequest> {
+        let result = self.start_attempt().await;
+        if let Err(e) = &result {
+            self.report(e).await;
+        }
+        result
+    }
+
+    /// Stops waiting for Kanka.
+    pub async fn cancel_connect(&self) -> Result<Status> {
+        let _gate = self.inner.callback_gate.lock().await;
+        self.inner.keychain.delete(Item::PendingAuthorization).await?;
+        self.end_attempt();
+        self.update_record(|r| {
+            r.pending_until = None;
+            r.last_error = None;
+        })
+        .await?;
+        Ok(self.status())
+    }
+
+    /// Takes Kanka's answer, from a deep link or the loopback listener. A refused answer is
+    /// reported in the status and returned as the error; the stored connection is untouched.
+    pub async fn handle_callback(&self, url: &str) -> Result<Status> {
+        let _gate = self.inner.callback_gate.lock().await;
+        match self.complete_sign_in(url).await {
+            Ok(()) => {}
+            Err(e) => {
+                self.report(&e).await;
+                return Err(e);
+            }
+        }
+        // Signed in. Not knowing the account yet is not a failure: the timer asks again.
+        if let Err(e) = self.fetch_account().await {
+            tracing::warn!("signed in, but the profile is not known yet: {e}");
+            self.report(&e).await;
+        }
+        Ok(self.status())
+    }
+
+    async fn start_attempt(&self) -> Result<AuthorizationRequest> {
+        let config = &self.inner.config;
+        let pending = PendingAuthorization::new(config, self.inner.clock.now());
+        // Bind first: a busy port must fail the attempt before anything is stored.
+        let listeners = match &config.redirect {
+            Redirect::Loopback { host, port, .. } => {
+                self.stop_loopback().await;
+                Some(loopback::bind(*host, *port).await?)
+            }
+            _ => None,
+        };
+        self.inner.keychain.write(Item::PendingAuthorization, pending.to_keychain()).await?;
+        let attempt = self.end_attempt();
+        self.update_record(|r| {
+            r.pending_until = Some(pending.expires_at);
+            r.last_error = None;
+        })
+        .await?;
+        if let Some(listeners) = listeners {
+            self.serve_loopback(listeners, attempt);
+        }
+        tokio::spawn(self.clone().expire_attempt(attempt, pending.expires_at));
+        tracing::info!("sign-in started; waiting for Kanka until {}", pending.expires_at);
+        Ok(pending.request())
+    }
+
+    /// Moves on to the next attempt; the listener and expiry watch of the old one stop.
+    pub(crate) fn end_attempt(&self) -> u64 {
+        self.inner.attempt.send_modify(|n| *n += 1);
+        *self.inner.attempt.borrow()
+    }
+
+    /// Resumes a sign-in that was pending when the app stopped.
+    pub(crate) fn resume_attempt(&self) {
+        let Some(until) = self.record().pending_until.filter(|until| *until > self.inner.clock.now()) else {
+            return;
+        };
+        let attempt = *self.inner.attempt.borrow();
+        tokio::spawn(self.clone().expire_attempt(attempt, until));
+        if let Redirect::Loopback { host, port, .. } = self.inner.config.redirect {
+            let linker = self.clone();
+            tokio::spawn(async move {
+                match loopback::bind(host, port).await {
+                    Ok(listeners) => linker.serve_loopback(listeners, attempt),
+                    Err(e) => linker.report(&e).await,
+                }
+            });
+        }
+    }
+
+    async fn expire_attempt(self, attempt: u64, until: chrono::DateTime<chrono::Utc>) {
+        let mut attempts = self.inner.attempt.subscribe();
+        let wait = (until - self.inner.clock.now()).to_std().unwrap_or_default();
+        tokio::select! {
+            _ = self.inner.clock.sleep(wait) => {}
+            _ = attempts.wait_for(|current| *current != attempt) => return,
+        }
+        let _gate = self.inner.callback_gate.lock().await;
+        if *self.inner.attempt.borrow() != attempt {
+            return;
+        }
+        tracing::info!("sign-in expired without an answer from Kanka");
+        // The keychain may be gone by now; the record still says the wait is over.
+        let _ = self.inner.keychain.delete(Item::PendingAuthorization).await;
+        self.end_attempt();
+        let expired = Error::AuthorizationExpired.info();
+        if let Err(e) = self
+            .update_record(|r| {
+                r.pending_until = None;
+                r.last_error = Some(expired);
+            })
+            .await
+        {
+            self.report(&e).await;
+        }
+    }
+
+    async fn complete_sign_in(&self, url: &str) -> Result<()> {
+        let config = &self.inner.config;
+        let callback = callback::parse(url, config)?;
+        let digest = state_digest(callback.state());
+        let Some(stored) = self.inner.keychain.read(Item::PendingAuthorization).await? else {
+            let spent = self.inner.record_file.load().ok().and_then(|r| r.spent_state);
+            return Err(if spent == Some(digest) { Error::ReplayedCallback } else { Error::UnexpectedCallback });
+        };
+        let pending = PendingAuthorization::from_keychain(&stored)?;
+        if !callback.state_matches(&pending.state) {
+            // Not ours: the real answer may still come, so the attempt stays open.
+            return Err(Error::StateMismatch);
+        }
+        // From here the attempt is spent, whatever Kanka answered.
+        self.inner.keychain.delete(Item::PendingAuthorization).await?;
+        self.end_attempt();
+        let expired = pending.expires_at <= self.inner.clock.now();
+        self.update_record(|r| {
+            r.pending_until = None;
+            r.spent_state = Some(digest);
+        })
+        .await?;
+        if expired {
+            return Err(Error::AuthorizationExpired);
+        }
+        let code = match callback.answer {
+            Answer::Code(code) => code,
+            Answer::Denied => return Err(Error::Cancelled),
+            Answer::Refused { code, description } => return Err(Error::AuthorizationRefused { code, description }),
+        };
+        let secret = self.client_secret().await?;
+        let guard = self.inner.lock.acquire().await?;
+        let now = self.inner.clock.now();
+        let grant = token_endpoint::exchange_code(&self.inner.http, config, &secret, code, pending.verifier, now).await?;
+        self.store_grant(&guard, &grant, None).await?;
+        drop(guard);
+        self.inner.changed.notify_one();
+        tracing::info!("signed in to Kanka");
+        Ok(())
+    }
+
+    /// Asks Kanka who the token belongs to and remembers it. A rejected token is refreshed once
+    /// and tried again; rejected again, the connection needs the user.
+    pub(crate) async fn fetch_account(&self) -> Result<Account> {
+        let mut refreshed = false;
+        let mut waits = 0;
+        loop {
+            let token = self.current_access_token().await?;
+            match api::fetch_profile(&self.inner.http, &self.inner.config, &token).await {
+                Ok(account) => {
+                    let known = account.clone();
+                    self.update_record(|r| {
+                        if let Some(connection) = r.connection.as_mut() {
+                            connection.account = Some(known);
+                        }
+                    })
+                    .await?;
+                    return Ok(account);
+                }
+                Err(Error::Unauthorized) if !refreshed => {
+                    refreshed = true;
+                    self.refresh(Reason::Now).await?;
+                }
+                Err(Error::Unauthorized) => return Err(self.end_connection(&Error::Unauthorized).await),
+                Err(Error::RateLimited { retry_after }) if waits < RATE_LIMIT_RETRIES => {
+                    waits += 1;
+                    self.inner.clock.sleep(retry_after.unwrap_or(RATE_LIMIT_WAIT).min(RATE_LIMIT_WAIT)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The access token in use: one the keychain has not taken yet, else the keychain's.
+    pub(crate) async fn current_access_token(&self) -> Result<AccessToken> {
+        if let Some(grant) = self.inner.unsaved.lock().unwrap().as_ref() {
+            return Ok(grant.access_token.clone());
+        }
+        match self.inner.keychain.read(Item::AccessToken).await? {
+            Some(token) => Ok(AccessToken::new(token)),
+            None => Err(self.end_connection(&Error::NotConnected).await),
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! One error type for the whole engine. Every variant reads as a sentence a user understands, has
+//! a stable code the UI can act on, and a hint that says what to do. No variant carries a secret:
+//! server bodies are reduced to their `error_description` before they get here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Origin;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where Kanka lists the applications a user has authorised, and lets them revoke one.
+pub const KANKA_APPS_SETTINGS_PATH: &str = "settings/api";
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("The setting {setting} from {origin} is not valid: {reason}.")]
+    InvalidSetting { setting: &'static str, origin: Origin, reason: String },
+    #[error("No client secret is set for Kanka client {client_id}.")]
+    MissingClientSecret { client_id: String },
+
+    #[error("The system keychain is not available ({detail}).")]
+    KeychainUnavailable { detail: String },
+    #[error("The system keychain is locked ({detail}).")]
+    KeychainLocked { detail: String },
+    #[error("The system keychain refused the request: {detail}.")]
+    Keychain { detail: String },
+    #[error("Kanka Link could not use its status file {}: {detail}.", path.display())]
+    Storage { path: PathBuf, detail: String },
+    #[error("Another Kanka Link process has been busy with the connection for too long.")]
+    LockTimeout,
+
+    #[error("This is not a Kanka Link sign-in address: {reason}.")]
+    MalformedCallback { reason: String },
+    #[error("No connection to Kanka is in progress, so this sign-in answer was ignored.")]
+    UnexpectedCallback,
+    #[error("This sign-in answer was already used, so it was ignored.")]
+    ReplayedCallback,
+    #[error("This sign-in answer does not belong to the connection in progress, so it was ignored.")]
+    StateMismatch,
+    #[error("The connection attempt expired before Kanka answered.")]
+    AuthorizationExpired,
+    #[error("You cancelled the connection in Kanka.")]
+    Cancelled,
+    #[error("Kanka refused the connection: {description}")]
+    AuthorizationRefused { code: String, description: String },
+    #[error("Kanka Link could not listen for Kanka's answer on {address}: {detail}.")]
+    LoopbackUnavailable { address: String, detail: String },
+
+    #[error("Kanka did not accept the sign-in or refresh: {description}")]
+    InvalidGrant { description: String },
+    #[error("Kanka rejected the request: {description}")]
+    InvalidRequest { description: String },
+    #[error("Kanka did not accept the client id and secret.")]
+    InvalidClient,
+    #[error("Kanka is receiving too many requests from this account.")]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("Kanka answered with a server error (HTTP {status}).")]
+    ServerError { status: u16 },
+    #[error("Kanka did not accept the access token.")]
+    Unauthorized,
+    #[error("Kanka sent an answer Kanka Link does not understand: {detail}.")]
+    UnexpectedResponse { detail: String },
+    #[error("Could not reach {host}: {detail}.")]
+    Network { host: String, detail: String },
+    #[error("{host} did not answer in time.")]
+    Timeout { host: String },
+
+    #[error("Kanka Link is not connected to Kanka.")]
+    NotConnected,
+    #[error("{} to sign in to Kanka again. {reason}", who_needs(account.as_deref()))]
+    ReconnectNeeded { account: Option<String>, reason: String },
+}
+
+fn who_needs(account: Option<&str>) -> String {
+    match account {
+        Some(name) => format!("{name} needs"),
+        None => "You need".to_owned(),
+    }
+}
+
+/// What the UI and the command line branch on; stable across releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidSetting,
+    MissingClientSecret,
+    KeychainUnavailable,
+    KeychainLocked,
+    Keychain,
+    Storage,
+    LockTimeout,
+    MalformedCallback,
+    UnexpectedCallback,
+    ReplayedCallback,
+    StateMismatch,
+    AuthorizationExpired,
+    Cancelled,
+    AuthorizationRefused,
+    LoopbackUnavailable,
+    InvalidGrant,
+    InvalidRequest,
+    InvalidClient,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+    UnexpectedResponse,
+    Network,
+    Timeout,
+    NotConnected,
+    ReconnectNeeded,
+}
+
+impl ErrorCode {
+    /// Errors that stop Kanka Link from working until the user acts, as opposed to a
+    /// message about one attempt.
+    pub fn blocks_operation(self) -> bool {
+        matches!(
+            self,
+            Self::InvalidSetting
+                | Self::MissingClientSecret
+                | Self::KeychainUnavailable
+                | Self::KeychainLocked
+                | Self::Keychain
+                | Self::Storage
+                | Self::InvalidClient
+        )
+    }
+
+    /// Passing trouble: the network, the server's load, a keychain that is locked or not up yet.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            Self::RateLimited
+                | Self::ServerError
+                | Self::Network
+                | Self::Timeout
+                | Self::UnexpectedResponse
+                | Self::LockTimeout
+                | Self::KeychainLocked
+                | Self::KeychainUnavailable
+                | Self::Keychain
+        )
+    }
+
+    /// A refused or cancelled callback leaves the connection as it was: it is news, not a failure.
+    pub fn is_refused_callback(self) -> bool {
+        matches!(
+            self,
+            Self::MalformedCallback
+                | Self::UnexpectedCallback
+                | Self::ReplayedCallback
+                | Self::StateMismatch
+                | Self::Cancelled
+                | Self::AuthorizationExpired
+        )
+    }
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidSetting { .. } => ErrorCode::InvalidSetting,
+            Self::MissingClientSecret { .. } => ErrorCode::MissingClientSecret,
+            Self::KeychainUnavailable { .. } => ErrorCode::KeychainUnavailable,
+            Self::KeychainLocked { .. } => ErrorCode::KeychainLocked,
+            Self::Keychain { .. } => ErrorCode::Keychain,
+            Self::Storage { .. } => ErrorCode::Storage,
+            Self::LockTimeout => ErrorCode::LockTimeout,
+            Self::MalformedCallback { .. } => ErrorCode::MalformedCallback,
+            Self::UnexpectedCallback => ErrorCode::UnexpectedCallback,
+            Self::ReplayedCallback => ErrorCode::ReplayedCallback,
+            Self::StateMismatch => ErrorCode::StateMismatch,
+            Self::AuthorizationExpired => ErrorCode::AuthorizationExpired,
+            Self::Cancelled => ErrorCode::Cancelled,
+            Self::AuthorizationRefused { .. } => ErrorCode::AuthorizationRefused,
+            Self::LoopbackUnavailable { .. } => ErrorCode::LoopbackUnavailable,
+            Self::InvalidGrant { .. } => ErrorCode::InvalidGrant,
+            Self::InvalidRequest { .. } => ErrorCode::InvalidRequest,
+            Self::InvalidClient => ErrorCode::InvalidClient,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::ServerError { .. } => ErrorCode::ServerError,
+            Self::Unauthorized => ErrorCode::Unauthorized,
+            Self::UnexpectedResponse { .. } => ErrorCode::UnexpectedResponse,
+            Self::Network { .. } => ErrorCode::Network,
+            Self::Timeout { .. } => ErrorCode::Timeout,
+            Self::NotConnected => ErrorCode::NotConnected,
+            Self::ReconnectNeeded { .. } => ErrorCode::ReconnectNeeded,
+        }
+    }
+
+    /// Worth trying again later without the user doing anything.
+    pub fn is_transient(&self) -> bool {
+        self.code().is_transient()
+    }
+
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        let hint = match self {
+            Self::InvalidSetting { setting, origin, .. } => {
+                format!("Correct {setting} in {origin}, then try again.")
+            }
+            Self::MissingClientSecret { .. } => "Enter the client secret that Kanka showed when you created the \
+                 application (Settings → API), or set KANKA_LINK_CLIENT_SECRET."
+                .to_owned(),
+            Self::KeychainUnavailable { .. } => "Kanka Link keeps tokens only in the system keychain. On Linux, start a \
+                 Secret Service provider such as GNOME Keyring or KeePassXC, then try again."
+                .to_owned(),
+            Self::KeychainLocked { .. } => {
+                "Unlock your keychain (your login keyring), then try again.".to_owned()
+            }
+            Self::Keychain { .. } | Self::Storage { .. } | Self::LockTimeout => {
+                "Try again; if it keeps happening, restart Kanka Link.".to_owned()
+            }
+            Self::MalformedCallback { .. }
+            | Self::UnexpectedCallback
+            | Self::ReplayedCallback
+            | Self::StateMismatch => "If you did not just sign in to Kanka, you can ignore this. \
+                 Otherwise click Connect to Kanka to start again."
+                .to_owned(),
+            Self::AuthorizationExpired | Self::Cancelled | Self::AuthorizationRefused { .. } => {
+                "Click Connect to Kanka to try again.".to_owned()
+            }
+            Self::LoopbackUnavailable { .. } => "Close the program using that port, or register another \
+                 localhost port in Kanka and in the redirect URI setting."
+                .to_owned(),
+            Self::InvalidGrant { .. } | Self::ReconnectNeeded { .. } | Self::Unauthorized => {
+                "Click Connect to Kanka to sign in again.".to_owned()
+            }
+            Self::InvalidRequest { .. } => "Check the redirect URI: it must be exactly the one registered for \
+                 this client in Kanka (Settings → API)."
+                .to_owned(),
+            Self::InvalidClient => "Check the client id and secret: they must be those of your application \
+                 in Kanka (Settings → API)."
+                .to_owned(),
+            Self::RateLimited { .. } => {
+                "Kanka allows 30 requests a minute; Kanka Link will try again shortly.".to_owned()
+            }
+            Self::ServerError { .. } | Self::UnexpectedResponse { .. } => {
+                "Kanka may be busy or under maintenance; Kanka Link will try again.".to_owned()
+            }
+            Self::Network { .. } | Self::Timeout { .. } => {
+                "Check your internet connection; Kanka Link will try again.".to_owned()
+            }
+            Self::NotConnected => "Click Connect to Kanka to link your account.".to_owned(),
+        };
+        Some(hint)
+    }
+
+    pub fn info(&self) -> ErrorInfo {
+        ErrorInfo { code: self.code(), message: self.to_string(), hint: self.hint() }
+    }
+}
+
+/// An error as the UI, the command line and the status file see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    pub code: ErrorCode,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl From<&Error> for ErrorInfo {
+    fn from(error: &Error) -> Self {
+        error.info()
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.info().serialize(serializer)
+    }
+}
+
+/// Says what is wrong with a JSON text without quoting any of it (it may hold a token).
+pub(crate) fn json_problem(error: &serde_json::Error) -> &'static str {
+    match error.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "fields missing or of the wrong type",
+        serde_json::error::Category::Eof => "cut off",
+    }
+}

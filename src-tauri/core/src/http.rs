@@ -1,0 +1,172 @@
+//! The one HTTP client: bounded timeouts, `Accept: application/json` on every call, no
+//! redirects (a token endpoint that redirects is not one we should follow), a cap on body size,
+//! and transport failures turned into errors a user understands.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::header::{ACCEPT, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Response, StatusCode};
+use url::Url;
+
+use crate::error::{Error, Result};
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Kanka's answers are a few kilobytes; anything far larger is not Kanka.
+const MAX_BODY: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+}
+
+impl Http {
+    pub fn new() -> Http {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("KankaLink/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("the TLS backend initialises");
+        Http { client }
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends a request built by the oauth2 crate. 5xx and 429 become our errors here, because
+    /// the oauth2 crate would report them as unparseable bodies and lose the status.
+    pub async fn send_oauth(&self, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse> {
+        let url = Url::parse(&request.uri().to_string())
+            .map_err(|e| Error::UnexpectedResponse { detail: format!("bad token URL: {e}") })?;
+        let (parts, body) = request.into_parts();
+        let response = self
+            .client
+            .request(parts.method, url.clone())
+            .headers(parts.headers)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport_error(&url, &e))?;
+        check_transient_status(&response, Utc::now())?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_body(response, &url).await?;
+        let mut answer = oauth2::HttpResponse::new(body);
+        *answer.status_mut() = status;
+        *answer.headers_mut() = headers;
+        Ok(answer)
+    }
+}
+
+/// Lets the oauth2 crate send its requests through our client.
+impl<'c> oauth2::AsyncHttpClient<'c> for Http {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse>> + Send + 'c>>;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(self.send_oauth(request))
+    }
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Statuses that say "not now" rather than "no": worth a retry with backoff.
+pub fn check_transient_status(response: &Response, now: DateTime<Utc>) -> Result<()> {
+    let status = response.status();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return Err(Error::RateLimited { retry_after: retry_after(response.headers(), now) });
+    }
+    if status.is_server_error() {
+        return Err(Error::ServerError { status: status.as_u16() });
+    }
+    if status.is_redirection() {
+        let target = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok());
+        return Err(Error::UnexpectedResponse {
+            detail: format!("HTTP {status} redirect to {}", target.map(strip_query).unwrap_or_default()),
+        });
+    }
+    Ok(())
+}
+
+/// Reads a body up to [`MAX_BODY`].
+pub async fn read_body(mut response: Response, url: &Url) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(url, &e))? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(Error::UnexpectedResponse { detail: format!("the answer is larger than {} KiB", MAX_BODY / 1024) });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+pub fn transport_error(url: &Url, error: &reqwest::Error) -> Error {
+    let host = url.host_str().unwrap_or("the server").to_owned();
+    if error.is_timeout() {
+        return Error::Timeout { host };
+    }
+    // reqwest's own message names the URL; the innermost cause says what actually happened.
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let detail = if error.is_connect() && cause.to_string().contains("dns error") {
+        "the name could not be resolved (DNS)".to_owned()
+    } else {
+        cause.to_string()
+    };
+    if error.is_decode() || error.is_body() {
+        return Error::UnexpectedResponse { detail: format!("the answer was cut off ({detail})") };
+    }
+    Error::Network { host, detail }
+}
+
+/// A URL without its query, which may carry codes.
+fn strip_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z").unwrap().with_timezone(&Utc);
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("17"));
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(17)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("Fri, 27 Nov 2026 10:01:00 GMT"));
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(60)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers, now), None);
+    }
+
+    #[test]
+    fn redirect_targets_lose_their_query() {
+        assert_eq!(strip_query("https://x.example/login?code=abc"), "https://x.example/login");
+    }
+}

@@ -1,0 +1,207 @@
+//! The engine: one `Linker` per Kanka server and client. It owns the keychain entries, the record
+//! file and the status channel; the sign-in, refresh and timer modules add its behaviour.
+
+use std::sync::{Arc, Mutex};
+
+use oauth2::ClientSecret;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use url::Url;
+
+use crate::api::Account;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::files::Paths;
+use crate::http::Http;
+use crate::keychain::{Item, Keychain};
+use crate::lock::{ConnectionLock, LockGuard};
+use crate::record::{Record, RecordFile};
+use crate::status::{Activity, Status};
+use crate::token_endpoint::TokenGrant;
+
+/// A cheap handle; clones share one engine.
+#[derive(Clone)]
+pub struct Linker {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub config: Config,
+    pub keychain: Keychain,
+    pub http: Http,
+    pub clock: Arc<dyn Clock>,
+    pub record_file: RecordFile,
+    pub lock: ConnectionLock,
+    /// The record as last read or written by this process.
+    pub record: Mutex<Record>,
+    pub activity: Mutex<Activity>,
+    pub status: watch::Sender<Status>,
+    /// Tells the refresh timer that the connection changed under it.
+    pub changed: Notify,
+    /// Counts sign-in attempts; the loopback listener and the expiry watch of an older attempt
+    /// stop when it moves on.
+    pub attempt: watch::Sender<u64>,
+    /// Sign-in answers are handled one at a time.
+    pub callback_gate: tokio::sync::Mutex<()>,
+    /// A pair the server issued that the keychain did not take yet. Used, and saved again, until
+    /// the keychain accepts it, because the server has already revoked the pair before it.
+    pub unsaved: Mutex<Option<TokenGrant>>,
+    /// The loopback listener of the sign-in in progress, if the redirect is a localhost one.
+    pub loopback: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// What disconnecting did, and what it cannot do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisconnectNotice {
+    pub message: String,
+    pub settings_url: Url,
+}
+
+impl Linker {
+    /// Reads only the record file: opening is cheap and touches neither keychain nor network.
+    pub fn open(config: Config, paths: &Paths, clock: Arc<dyn Clock>) -> Linker {
+        let scope = config.scope();
+        let id: String = Sha256::digest(scope.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let record_file = RecordFile::new(paths.data_dir.join(format!("connection-{id}.json")));
+        let lock = ConnectionLock::new(paths.data_dir.join(format!("connection-{id}.lock")));
+        let record = record_file
+            .load()
+            .unwrap_or_else(|e| Record { last_error: Some(e.info()), ..Record::default() });
+        let status = Status::derive(&record, Activity::Idle, clock.now());
+        Linker {
+            inner: Arc::new(Inner {
+                keychain: Keychain::new(&scope),
+                http: Http::new(),
+                clock,
+                record_file,
+                lock,
+                record: Mutex::new(record),
+                activity: Mutex::default(),
+                status: watch::channel(status).0,
+                changed: Notify::new(),
+                attempt: watch::channel(0).0,
+                callback_gate: tokio::sync::Mutex::new(()),
+                unsaved: Mutex::default(),
+                loopback: Mutex::default(),
+                config,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn status(&self) -> Status {
+        self.inner.status.borrow().clone()
+    }
+
+    /// Every change of status, as it happens.
+    pub fn subscribe(&self) -> watch::Receiver<Status> {
+        self.inner.status.subscribe()
+    }
+
+    /// Reads the record again, for a process that wants what another one wrote.
+    pub fn reload(&self) -> Status {
+        match self.inner.record_file.load() {
+            Ok(record) => *self.inner.record.lock().unwrap() = record,
+            Err(e) => self.inner.record.lock().unwrap().last_error = Some(e.info()),
+        }
+        self.publish();
+        self.status()
+    }
+
+    /// Keeps the client secret in the keychain, for when it is not in the environment.
+    pub async fn save_client_secret(&self, secret: ClientSecret) -> Result<()> {
+        self.inner.keychain.write(Item::ClientSecret, secret.into_secret()).await
+    }
+
+    /// Forgets the connection: every keychain entry of the account and its record. Kanka has
+    /// no revocation endpoint, so the notice says where the user can revoke the app.
+    pub async fn disconnect(&self) -> Result<DisconnectNotice> {
+        let guard = self.inner.lock.acquire().await?;
+        for item in [Item::PendingAuthorization, Item::AccessToken, Item::RefreshToken] {
+            self.inner.keychain.delete(item).await?;
+        }
+        *self.inner.unsaved.lock().unwrap() = None;
+        self.inner.record_file.remove(&guard)?;
+        *self.inner.record.lock().unwrap() = Record::default();
+        *self.inner.activity.lock().unwrap() = Activity::Idle;
+        drop(guard);
+        self.inner.attempt.send_modify(|n| *n += 1);
+        self.inner.changed.notify_one();
+        self.publish();
+        let settings_url = self.inner.config.apps_settings_url();
+        Ok(DisconnectNotice {
+            message: format!(
+                "Disconnected: Kanka Link has forgotten its tokens. Kanka has no way for an app to revoke its own \
+                 access; to revoke it, remove Kanka Link under authorised applications at {settings_url}"
+            ),
+            settings_url,
+        })
+    }
+
+    pub(crate) fn record(&self) -> Record {
+        self.inner.record.lock().unwrap().clone()
+    }
+
+    /// Reads, changes and writes the record under the connection lock.
+    pub(crate) async fn update_record(&self, change: impl FnOnce(&mut Record)) -> Result<Record> {
+        let guard = self.inner.lock.acquire().await?;
+        self.update_record_locked(&guard, change)
+    }
+
+    pub(crate) fn update_record_locked(&self, guard: &LockGuard<'_>, change: impl FnOnce(&mut Record)) -> Result<Record> {
+        // Another process may have written since; a damaged file yields to what we know.
+        let mut record = self.inner.record_file.load().unwrap_or_else(|_| self.record());
+        change(&mut record);
+        self.inner.record_file.save(guard, &record)?;
+        *self.inner.record.lock().unwrap() = record.clone();
+        self.publish();
+        Ok(record)
+    }
+
+    /// Shows an error in the status and keeps it in the record; the connection itself is not
+    /// touched. When even the record cannot be written, the error still reaches the status.
+    pub(crate) async fn report(&self, error: &Error) {
+        let info = error.info();
+        if self.update_record(|r| r.last_error = Some(info.clone())).await.is_err() {
+            self.inner.record.lock().unwrap().last_error = Some(info);
+            self.publish();
+        }
+    }
+
+    pub(crate) fn set_activity(&self, activity: Activity) {
+        *self.inner.activity.lock().unwrap() = activity;
+        self.publish();
+    }
+
+    pub(crate) fn publish(&self) {
+        let record = self.inner.record.lock().unwrap().clone();
+        let activity = *self.inner.activity.lock().unwrap();
+        let status = Status::derive(&record, activity, self.inner.clock.now());
+        self.inner.status.send_if_modified(|current| {
+            let changed = *current != status;
+            *current = status;
+            changed
+        });
+    }
+
+    /// From the environment or the build, else from the keychain.
+    pub(crate) async fn client_secret(&self) -> Result<ClientSecret> {
+        if let Some(secret) = &self.inner.config.client_secret {
+            return Ok(secret.clone());
+        }
+        match self.inner.keychain.read(Item::ClientSecret).await? {
+            Some(secret) => Ok(ClientSecret::new(secret)),
+            None => Err(Error::MissingClientSecret { client_id: self.inner.config.client_id.to_string() }),
+        }
+    }
+
+    pub(crate) fn account(&self) -> Option<Account> {
+        self.record().connection.and_then(|c| c.account)
+    }
+}
