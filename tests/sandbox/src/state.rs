@@ -1,0 +1,86 @@
+//! State shared by the handlers and the [`crate::Sandbox`] handle.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use crate::config::SandboxConfig;
+use crate::faults::{Fault, FaultQueue};
+use crate::ratelimit::RateWindow;
+use crate::stats::Stats;
+use crate::store::{Issued, Store};
+
+pub(crate) struct Shared {
+    pub config: SandboxConfig,
+    /// `http://127.0.0.1:PORT`
+    pub base_url: String,
+    inner: Mutex<Inner>,
+}
+
+pub(crate) struct Inner {
+    /// Lifetime of tokens issued from now on; starts as the configured one.
+    pub token_lifetime: Duration,
+    pub store: Store,
+    pub stats: Stats,
+    pub faults: FaultQueue,
+    /// One window: the sandbox has a single account.
+    pub rate: RateWindow,
+}
+
+impl Shared {
+    pub(crate) fn new(config: SandboxConfig, base_url: String) -> Shared {
+        let inner = Inner {
+            token_lifetime: config.token_lifetime,
+            store: Store::default(),
+            stats: Stats::default(),
+            faults: FaultQueue::default(),
+            rate: RateWindow::default(),
+        };
+        Shared {
+            config,
+            base_url,
+            inner: Mutex::new(inner),
+        }
+    }
+
+    /// Handlers never hold the lock across an await, so a poisoned lock only
+    /// means a handler panicked; its data is still usable.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        self.lock().stats.clone()
+    }
+
+    pub(crate) fn reset_stats(&self) {
+        self.lock().stats = Stats::default();
+    }
+
+    pub(crate) fn inject(&self, fault: Fault) -> Result<(), String> {
+        fault.check()?;
+        self.lock().faults.push(fault);
+        Ok(())
+    }
+
+    pub(crate) fn revoke_all(&self) {
+        self.lock().store.revoke_all();
+    }
+
+    pub(crate) fn set_token_lifetime(&self, lifetime: Duration) {
+        self.lock().token_lifetime = lifetime;
+    }
+
+    pub(crate) fn access_token_is_valid(&self, token: &str) -> bool {
+        self.lock().store.access_token_is_valid(token)
+    }
+}
+
+impl Inner {
+    /// Fresh tokens with the current lifetimes; the refresh token follows the
+    /// access token lifetime unless one was configured.
+    pub(crate) fn issue_tokens(&mut self, config: &SandboxConfig, client_id: &str) -> Issued {
+        let refresh = config.refresh_token_lifetime.unwrap_or(self.token_lifetime);
+        self.store
+            .issue_tokens(client_id, self.token_lifetime, refresh)
+    }
+}

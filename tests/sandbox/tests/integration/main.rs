@@ -1,0 +1,9 @@
+//! Integration tests over real HTTP. One test binary, several modules, to
+//! keep link time down.
+
+mod api;
+mod authorize;
+mod common;
+mod faults;
+mod refresh;
+mod token;
