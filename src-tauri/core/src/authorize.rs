@@ -32,22 +32,24 @@ pub struct AuthorizationRequest {
 pub(crate) struct PendingAuthorization {
     pub state: CsrfToken,
     pub verifier: PkceCodeVerifier,
-    pub url: Url,
     pub expires_at: DateTime<Utc>,
 }
 
 impl PendingAuthorization {
-    pub fn new(config: &Config, now: DateTime<Utc>) -> PendingAuthorization {
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256_len(VERIFIER_BYTES);
-        let (url, state) = crate::token_endpoint::client(config, None)
-            .authorize_url(|| CsrfToken::new_random_len(STATE_BYTES))
-            .set_pkce_challenge(challenge)
-            .url();
-        PendingAuthorization { state, verifier, url, expires_at: now + AUTHORIZATION_TIMEOUT }
+    pub fn new(now: DateTime<Utc>) -> PendingAuthorization {
+        // The oauth2 crate makes verifiers only together with their challenge.
+        let (_, verifier) = PkceCodeChallenge::new_random_sha256_len(VERIFIER_BYTES);
+        let state = CsrfToken::new_random_len(STATE_BYTES);
+        PendingAuthorization { state, verifier, expires_at: now + AUTHORIZATION_TIMEOUT }
     }
 
-    pub fn request(&self) -> AuthorizationRequest {
-        AuthorizationRequest { url: self.url.clone(), expires_at: self.expires_at }
+    /// The consent page's address, made from the stored state and verifier.
+    pub fn request(&self, config: &Config) -> AuthorizationRequest {
+        let (url, _) = crate::token_endpoint::client(config, None)
+            .authorize_url(|| self.state.clone())
+            .set_pkce_challenge(PkceCodeChallenge::from_code_verifier_sha256(&self.verifier))
+            .url();
+        AuthorizationRequest { url, expires_at: self.expires_at }
     }
 
     /// The keychain stores text; this is the only place the pending request is encoded.
@@ -80,8 +82,8 @@ mod tests {
 
     #[test]
     fn the_url_carries_exactly_what_kanka_expects() {
-        let pending = PendingAuthorization::new(&config(), Utc::now());
-        let url = &pending.url;
+        let pending = PendingAuthorization::new(Utc::now());
+        let url = &pending.request(&config()).url;
         assert_eq!(url.as_str().split('?').next().unwrap(), "https://app.kanka.io/oauth/authorize");
         let query: HashMap<String, String> = url.query_pairs().into_owned().collect();
         let mut keys: Vec<&str> = query.keys().map(String::as_str).collect();
@@ -103,8 +105,8 @@ mod tests {
 
     #[test]
     fn state_and_verifier_are_long_and_fresh() {
-        let a = PendingAuthorization::new(&config(), Utc::now());
-        let b = PendingAuthorization::new(&config(), Utc::now());
+        let a = PendingAuthorization::new(Utc::now());
+        let b = PendingAuthorization::new(Utc::now());
         // 32 bytes in unpadded base64url: 43 characters, 256 bits.
         assert_eq!(a.state.secret().len(), 43);
         assert_ne!(a.state.secret(), b.state.secret());
@@ -116,7 +118,7 @@ mod tests {
 
     #[test]
     fn the_pending_request_survives_the_keychain_round_trip() {
-        let pending = PendingAuthorization::new(&config(), Utc::now());
+        let pending = PendingAuthorization::new(Utc::now());
         let back = PendingAuthorization::from_keychain(&pending.to_keychain()).unwrap();
         assert_eq!(back.state.secret(), pending.state.secret());
         assert_eq!(back.verifier.secret(), pending.verifier.secret());

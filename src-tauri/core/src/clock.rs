@@ -33,76 +33,93 @@ pub use manual::ManualClock;
 #[cfg(feature = "test-clock")]
 mod manual {
     use super::*;
-    use std::sync::Mutex;
     use tokio::sync::watch;
 
     /// A clock that only moves when a test moves it. `advance` is ordinary time passing;
-    /// `suspend` moves the wall clock while monotonic time stands still, as a sleeping laptop does;
-    /// `set_wall` jumps the wall clock (a user or NTP changing it).
+    /// `suspend` moves the wall clock while monotonic time stands still, as a sleeping laptop
+    /// does; `set_wall` jumps the wall clock (a user or NTP changing it).
     pub struct ManualClock {
-        wall: Mutex<DateTime<Utc>>,
-        /// Monotonic time since the clock was made; sleepers watch it.
-        elapsed: watch::Sender<Duration>,
-        sleepers: watch::Sender<usize>,
+        state: watch::Sender<Time>,
+    }
+
+    struct Time {
+        wall: DateTime<Utc>,
+        /// Monotonic time since the clock was made.
+        elapsed: Duration,
+        /// When each current sleeper wakes, by sleeper.
+        wake_ups: Vec<(u64, Duration)>,
+        next_sleeper: u64,
+    }
+
+    impl Time {
+        fn asleep(&self) -> usize {
+            self.wake_ups.iter().filter(|(_, at)| *at > self.elapsed).count()
+        }
     }
 
     impl ManualClock {
         pub fn new(start: DateTime<Utc>) -> ManualClock {
-            ManualClock {
-                wall: Mutex::new(start),
-                elapsed: watch::channel(Duration::ZERO).0,
-                sleepers: watch::channel(0).0,
-            }
+            let time = Time { wall: start, elapsed: Duration::ZERO, wake_ups: Vec::new(), next_sleeper: 0 };
+            ManualClock { state: watch::channel(time).0 }
         }
 
         pub fn advance(&self, by: Duration) {
-            *self.wall.lock().unwrap() += by;
-            self.elapsed.send_modify(|elapsed| *elapsed += by);
+            self.state.send_modify(|t| {
+                t.wall += by;
+                t.elapsed += by;
+            });
         }
 
         pub fn suspend(&self, by: Duration) {
-            *self.wall.lock().unwrap() += by;
+            self.state.send_modify(|t| t.wall += by);
         }
 
         pub fn set_wall(&self, to: DateTime<Utc>) {
-            *self.wall.lock().unwrap() = to;
+            self.state.send_modify(|t| t.wall = to);
         }
 
-        /// How many tasks are asleep on this clock right now.
-        pub fn sleepers(&self) -> usize {
-            *self.sleepers.borrow()
-        }
-
-        /// Waits (in real time) until at least `count` tasks sleep on this clock, so a test
-        /// advances time only once the code under test has gone to sleep.
+        /// Waits (in real time) until at least `count` tasks sleep on this clock and are not
+        /// yet due, so a test moves time only once the code under test has gone back to sleep.
         pub async fn wait_for_sleepers(&self, count: usize) {
-            let mut sleepers = self.sleepers.subscribe();
-            sleepers.wait_for(|n| *n >= count).await.expect("clock alive");
+            let mut time = self.state.subscribe();
+            time.wait_for(|t| t.asleep() >= count).await.expect("the clock lives");
         }
     }
 
     impl Clock for ManualClock {
         fn now(&self) -> DateTime<Utc> {
-            *self.wall.lock().unwrap()
+            self.state.borrow().wall
         }
 
         fn sleep(&self, duration: Duration) -> Sleep<'_> {
-            let wake_at = *self.elapsed.borrow() + duration;
-            let mut elapsed = self.elapsed.subscribe();
+            let mut id = 0;
+            let mut wake_at = Duration::ZERO;
+            self.state.send_modify(|t| {
+                id = t.next_sleeper;
+                t.next_sleeper += 1;
+                wake_at = t.elapsed + duration;
+                t.wake_ups.push((id, wake_at));
+            });
+            let mut time = self.state.subscribe();
+            // Made here, not inside the future, so a sleep dropped before its first poll
+            // leaves the list too.
+            let awake = Awake { state: &self.state, id };
             Box::pin(async move {
-                self.sleepers.send_modify(|n| *n += 1);
-                let _awake = Awake(&self.sleepers);
-                elapsed.wait_for(|now| *now >= wake_at).await.expect("clock alive");
+                let _awake = awake;
+                time.wait_for(|t| t.elapsed >= wake_at).await.expect("the clock lives");
             })
         }
     }
 
-    /// Counts a sleeper out when its sleep ends or is dropped (a `select!` that moved on).
-    struct Awake<'a>(&'a watch::Sender<usize>);
+    /// Takes a sleeper off the list when its sleep ends or is dropped (a `select!` moved on).
+    struct Awake<'a> {
+        state: &'a watch::Sender<Time>,
+        id: u64,
+    }
 
     impl Drop for Awake<'_> {
         fn drop(&mut self) {
-            self.0.send_modify(|n| *n -= 1);
+            self.state.send_modify(|t| t.wake_ups.retain(|(id, _)| *id != self.id));
         }
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use oauth2::{ClientId, ClientSecret};
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,8 @@ pub struct Config {
     pub redirect: Redirect,
     /// From the environment or the build; otherwise the engine looks in the keychain.
     pub client_secret: Option<ClientSecret>,
+    /// The most one request to Kanka may take, connecting included.
+    pub request_timeout: Duration,
 }
 
 /// Reads a variable; tests pass a map instead of the process environment.
@@ -138,7 +141,15 @@ impl Config {
         let api_url = parse_server_url("api_url", &api_url, &api_origin)?;
         let client_id = parse_client_id(&client_id, &id_origin)?;
         let (redirect_uri, redirect) = parse_redirect_uri(&redirect_uri, &redirect_origin)?;
-        Ok(Config { kanka_url, api_url, client_id, redirect_uri, redirect, client_secret })
+        Ok(Config {
+            kanka_url,
+            api_url,
+            client_id,
+            redirect_uri,
+            redirect,
+            client_secret,
+            request_timeout: crate::http::REQUEST_TIMEOUT,
+        })
     }
 
     pub fn authorize_url(&self) -> Url {

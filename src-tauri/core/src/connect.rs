@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::keychain::Item;
 use crate::linker::Linker;
 use crate::loopback;
+use crate::record::{AttemptEnd, ClosedAttempt};
 use crate::refresh::Reason;
 use crate::status::Status;
 use crate::token_endpoint;
@@ -36,11 +37,17 @@ impl Linker {
     /// Stops waiting for Kanka.
     pub async fn cancel_connect(&self) -> Result<Status> {
         let _gate = self.inner.callback_gate.lock().await;
+        let stored = self.inner.keychain.read(Item::PendingAuthorization).await?;
+        let closed = stored.and_then(|text| PendingAuthorization::from_keychain(&text).ok()).map(|pending| ClosedAttempt {
+            state_digest: state_digest(pending.state.secret()),
+            ended: AttemptEnd::Cancelled,
+        });
         self.inner.keychain.delete(Item::PendingAuthorization).await?;
         self.end_attempt();
         self.update_record(|r| {
             r.pending_until = None;
             r.last_error = None;
+            r.closed_attempt = closed.or(r.closed_attempt.take());
         })
         .await?;
         Ok(self.status())
@@ -67,7 +74,7 @@ impl Linker {
 
     async fn start_attempt(&self) -> Result<AuthorizationRequest> {
         let config = &self.inner.config;
-        let pending = PendingAuthorization::new(config, self.inner.clock.now());
+        let pending = PendingAuthorization::new(self.inner.clock.now());
         // Bind first: a busy port must fail the attempt before anything is stored.
         let listeners = match &config.redirect {
             Redirect::Loopback { host, port, .. } => {
@@ -86,9 +93,10 @@ impl Linker {
         if let Some(listeners) = listeners {
             self.serve_loopback(listeners, attempt);
         }
-        tokio::spawn(self.clone().expire_attempt(attempt, pending.expires_at));
+        let digest = state_digest(pending.state.secret());
+        tokio::spawn(self.clone().expire_attempt(attempt, pending.expires_at, Some(digest)));
         tracing::info!("sign-in started; waiting for Kanka until {}", pending.expires_at);
-        Ok(pending.request())
+        Ok(pending.request(config))
     }
 
     /// Moves on to the next attempt; the listener and expiry watch of the old one stop.
@@ -103,7 +111,7 @@ impl Linker {
             return;
         };
         let attempt = *self.inner.attempt.borrow();
-        tokio::spawn(self.clone().expire_attempt(attempt, until));
+        tokio::spawn(self.clone().expire_attempt(attempt, until, None));
         if let Redirect::Loopback { host, port, .. } = self.inner.config.redirect {
             let linker = self.clone();
             tokio::spawn(async move {
@@ -115,7 +123,9 @@ impl Linker {
         }
     }
 
-    async fn expire_attempt(self, attempt: u64, until: chrono::DateTime<chrono::Utc>) {
+    /// Ends the attempt when its time is up. `digest` names it when known (not after a restart,
+    /// which would need a keychain read at start-up just for this).
+    async fn expire_attempt(self, attempt: u64, until: chrono::DateTime<chrono::Utc>, digest: Option<String>) {
         let mut attempts = self.inner.attempt.subscribe();
         let wait = (until - self.inner.clock.now()).to_std().unwrap_or_default();
         tokio::select! {
@@ -135,6 +145,9 @@ impl Linker {
             .update_record(|r| {
                 r.pending_until = None;
                 r.last_error = Some(expired);
+                if let Some(state_digest) = digest {
+                    r.closed_attempt = Some(ClosedAttempt { state_digest, ended: AttemptEnd::Expired });
+                }
             })
             .await
         {
@@ -147,8 +160,11 @@ impl Linker {
         let callback = callback::parse(url, config)?;
         let digest = state_digest(callback.state());
         let Some(stored) = self.inner.keychain.read(Item::PendingAuthorization).await? else {
-            let spent = self.inner.record_file.load().ok().and_then(|r| r.spent_state);
-            return Err(if spent == Some(digest) { Error::ReplayedCallback } else { Error::UnexpectedCallback });
+            let closed = self.inner.record_file.load().ok().and_then(|r| r.closed_attempt);
+            return Err(match closed {
+                Some(attempt) if attempt.state_digest == digest => attempt.refusal(),
+                _ => Error::UnexpectedCallback,
+            });
         };
         let pending = PendingAuthorization::from_keychain(&stored)?;
         if !callback.state_matches(&pending.state) {
@@ -161,7 +177,7 @@ impl Linker {
         let expired = pending.expires_at <= self.inner.clock.now();
         self.update_record(|r| {
             r.pending_until = None;
-            r.spent_state = Some(digest);
+            r.closed_attempt = Some(ClosedAttempt { state_digest: digest, ended: AttemptEnd::Answered });
         })
         .await?;
         if expired {

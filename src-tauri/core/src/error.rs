@@ -38,6 +38,8 @@ pub enum Error {
     UnexpectedCallback,
     #[error("This sign-in answer was already used, so it was ignored.")]
     ReplayedCallback,
+    #[error("You cancelled this sign-in in Kanka Link, so Kanka's answer was ignored.")]
+    AbandonedCallback,
     #[error("This sign-in answer does not belong to the connection in progress, so it was ignored.")]
     StateMismatch,
     #[error("The connection attempt expired before Kanka answered.")]
@@ -95,6 +97,7 @@ pub enum ErrorCode {
     MalformedCallback,
     UnexpectedCallback,
     ReplayedCallback,
+    AbandonedCallback,
     StateMismatch,
     AuthorizationExpired,
     Cancelled,
@@ -152,6 +155,7 @@ impl ErrorCode {
             Self::MalformedCallback
                 | Self::UnexpectedCallback
                 | Self::ReplayedCallback
+                | Self::AbandonedCallback
                 | Self::StateMismatch
                 | Self::Cancelled
                 | Self::AuthorizationExpired
@@ -172,6 +176,7 @@ impl Error {
             Self::MalformedCallback { .. } => ErrorCode::MalformedCallback,
             Self::UnexpectedCallback => ErrorCode::UnexpectedCallback,
             Self::ReplayedCallback => ErrorCode::ReplayedCallback,
+            Self::AbandonedCallback => ErrorCode::AbandonedCallback,
             Self::StateMismatch => ErrorCode::StateMismatch,
             Self::AuthorizationExpired => ErrorCode::AuthorizationExpired,
             Self::Cancelled => ErrorCode::Cancelled,
@@ -217,6 +222,7 @@ impl Error {
             Self::MalformedCallback { .. }
             | Self::UnexpectedCallback
             | Self::ReplayedCallback
+            | Self::AbandonedCallback
             | Self::StateMismatch => "If you did not just sign in to Kanka, you can ignore this. \
                  Otherwise click Connect to Kanka to start again."
                 .to_owned(),

@@ -13,8 +13,8 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Kanka's answers are a few kilobytes; anything far larger is not Kanka.
 const MAX_BODY: usize = 256 * 1024;
 
@@ -24,14 +24,14 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new() -> Http {
+    pub fn new(request_timeout: Duration) -> Http {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         let client = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(concat!("KankaLink/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(TOTAL_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT.min(request_timeout))
+            .timeout(request_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("the TLS backend initialises");
@@ -74,12 +74,6 @@ impl<'c> oauth2::AsyncHttpClient<'c> for Http {
 
     fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
         Box::pin(self.send_oauth(request))
-    }
-}
-
-impl Default for Http {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -129,14 +123,17 @@ pub fn transport_error(url: &Url, error: &reqwest::Error) -> Error {
         return Error::Timeout { host };
     }
     // reqwest's own message names the URL; the innermost cause says what actually happened.
-    let mut cause: &dyn std::error::Error = error;
-    while let Some(next) = cause.source() {
-        cause = next;
+    let mut chain = vec![];
+    let mut cause: Option<&dyn std::error::Error> = Some(error);
+    while let Some(next) = cause {
+        chain.push(next.to_string());
+        cause = next.source();
     }
-    let detail = if error.is_connect() && cause.to_string().contains("dns error") {
-        "the name could not be resolved (DNS)".to_owned()
+    let innermost = chain.pop().unwrap_or_default();
+    let detail = if chain.iter().any(|level| level.contains("dns error")) {
+        format!("the name could not be resolved by DNS ({innermost})")
     } else {
-        cause.to_string()
+        innermost
     };
     if error.is_decode() || error.is_body() {
         return Error::UnexpectedResponse { detail: format!("the answer was cut off ({detail})") };

@@ -33,3 +33,52 @@ pub use timer::MAX_NAP;
 
 /// The secret types: their `Debug` says `[redacted]`, and they have no `Display`.
 pub use oauth2::{AccessToken, AuthorizationCode, ClientSecret, CsrfToken, PkceCodeVerifier, RefreshToken};
+
+#[cfg(test)]
+mod redaction_tests {
+    //! Every type that carries a secret says nothing of it in `Debug`.
+    use super::*;
+    use std::time::Duration;
+
+    const SECRET: &str = "TOP-SECRET-VALUE-4242";
+
+    fn assert_redacted(what: &str, debug: String) {
+        assert!(!debug.contains(SECRET), "{what} leaks its secret: {debug}");
+    }
+
+    #[test]
+    fn secret_types_redact_themselves() {
+        let s = || SECRET.to_owned();
+        assert_redacted("AccessToken", format!("{:?}", AccessToken::new(s())));
+        assert_redacted("RefreshToken", format!("{:?}", RefreshToken::new(s())));
+        assert_redacted("ClientSecret", format!("{:?}", ClientSecret::new(s())));
+        assert_redacted("PkceCodeVerifier", format!("{:?}", PkceCodeVerifier::new(s())));
+        assert_redacted("CsrfToken", format!("{:?}", CsrfToken::new(s())));
+        assert_redacted("AuthorizationCode", format!("{:?}", AuthorizationCode::new(s())));
+    }
+
+    #[test]
+    fn structures_holding_secrets_redact_them() {
+        let grant = token_endpoint::TokenGrant {
+            access_token: AccessToken::new(SECRET.to_owned()),
+            refresh_token: RefreshToken::new(SECRET.to_owned()),
+            lifetime: Duration::from_secs(60),
+            obtained_at: chrono::Utc::now(),
+        };
+        assert_redacted("TokenGrant", format!("{grant:?}"));
+
+        let env: std::collections::BTreeMap<&str, &str> =
+            [("KANKA_LINK_CLIENT_ID", "7"), ("KANKA_LINK_CLIENT_SECRET", SECRET)].into();
+        let config = Config::from_sources(&env, std::path::Path::new("/nonexistent/config.toml")).unwrap();
+        assert_redacted("Config", format!("{config:?}"));
+
+        let pending = authorize::PendingAuthorization::new(chrono::Utc::now());
+        let debug = format!("{pending:?}");
+        assert!(!debug.contains(pending.verifier.secret().as_str()), "PendingAuthorization leaks: {debug}");
+        assert!(!debug.contains(pending.state.secret().as_str()), "PendingAuthorization leaks: {debug}");
+
+        let url = format!("kanka-link://oauth/callback?code={SECRET}&state={SECRET}");
+        let callback = callback::parse(&url, &config).unwrap();
+        assert_redacted("Callback", format!("{callback:?}"));
+    }
+}

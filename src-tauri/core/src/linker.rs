@@ -74,7 +74,7 @@ impl Linker {
         Linker {
             inner: Arc::new(Inner {
                 keychain: Keychain::new(&scope),
-                http: Http::new(),
+                http: Http::new(config.request_timeout),
                 clock,
                 record_file,
                 lock,

@@ -25,8 +25,34 @@ pub struct Record {
     /// A sign-in is waiting for Kanka's answer until then; its secrets are in the keychain.
     pub pending_until: Option<DateTime<Utc>>,
     pub last_error: Option<ErrorInfo>,
-    /// Digest of the last `state` that was answered, to recognise a replayed answer.
-    pub spent_state: Option<String>,
+    /// The last sign-in attempt that ended, to explain an answer that arrives for it later.
+    pub closed_attempt: Option<ClosedAttempt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosedAttempt {
+    /// A one-way digest of its `state`.
+    pub state_digest: String,
+    pub ended: AttemptEnd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptEnd {
+    Answered,
+    Expired,
+    Cancelled,
+}
+
+impl ClosedAttempt {
+    /// Why an answer for this attempt is refused now.
+    pub fn refusal(&self) -> Error {
+        match self.ended {
+            AttemptEnd::Answered => Error::ReplayedCallback,
+            AttemptEnd::Expired => Error::AuthorizationExpired,
+            AttemptEnd::Cancelled => Error::AbandonedCallback,
+        }
+    }
 }
 
 /// The token pair in the keychain, described.

@@ -1,0 +1,261 @@
+//! The world a test runs in: a sandbox Kanka on loopback, a private keychain (the harness's),
+//! a fresh data folder and a clock.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use kanka_link_core::clock::{Clock, ManualClock, SystemClock};
+use kanka_link_core::{Config, Linker, Paths, State, Status};
+use kanka_sandbox::{Sandbox, SandboxConfig};
+use url::Url;
+
+/// The sandbox's client and the default (deep-link) redirect.
+pub const DEEP_LINK: &str = "kanka-link://oauth/callback";
+
+/// Keychain tests run only inside the private D-Bus session that `npm test` (tests/run.sh)
+/// starts with its own gnome-keyring, never on a developer's own keychain.
+pub fn require_private_keychain() {
+    let private = std::env::var("KANKA_LINK_PRIVATE_BUS").ok();
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok();
+    assert!(
+        private.is_some() && private == bus,
+        "keychain tests only run in the private session of `npm test` (tests/run.sh), \
+         so they never touch your own keychain"
+    );
+}
+
+pub struct World {
+    pub sandbox: Sandbox,
+    pub dir: PathBuf,
+    pub clock: Arc<dyn Clock>,
+    /// The same clock, when the test moves it by hand.
+    pub manual: Option<Arc<ManualClock>>,
+    pub linker: Linker,
+    pub config: Config,
+}
+
+pub struct Setup {
+    pub sandbox: SandboxConfig,
+    pub redirect_uri: String,
+    pub manual_clock: Option<Arc<ManualClock>>,
+    pub secret: Option<String>,
+    pub request_timeout: Option<Duration>,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            sandbox: SandboxConfig::default(),
+            redirect_uri: DEEP_LINK.to_owned(),
+            manual_clock: None,
+            secret: Some(SandboxConfig::default().client_secret),
+            request_timeout: None,
+        }
+    }
+}
+
+impl Setup {
+    pub fn token_lifetime(mut self, secs: u64) -> Setup {
+        self.sandbox.token_lifetime = Duration::from_secs(secs);
+        self
+    }
+
+    pub fn manual_clock(mut self) -> Setup {
+        self.manual_clock = Some(Arc::new(ManualClock::new(Utc::now())));
+        self
+    }
+
+    pub fn loopback(mut self, uri: &str) -> Setup {
+        self.sandbox.redirect_uris.push(uri.to_owned());
+        self.redirect_uri = uri.to_owned();
+        self
+    }
+
+    pub async fn start(self) -> World {
+        require_private_keychain();
+        let sandbox = Sandbox::start(self.sandbox).await.expect("the sandbox starts");
+        let dir = fresh_dir();
+        let secret = self.secret.unwrap_or_default();
+        let base = sandbox.base_url();
+        let api = sandbox.api_url();
+        let client_id = sandbox.config().client_id.clone();
+        let env: BTreeMap<&str, &str> = [
+            ("KANKA_LINK_URL", base.as_str()),
+            ("KANKA_LINK_API_URL", api.as_str()),
+            ("KANKA_LINK_CLIENT_ID", client_id.as_str()),
+            ("KANKA_LINK_CLIENT_SECRET", secret.as_str()),
+            ("KANKA_LINK_REDIRECT_URI", self.redirect_uri.as_str()),
+        ]
+        .into();
+        let paths = Paths::under(&dir);
+        let mut config = Config::from_sources(&env, &paths.config_file).expect("a valid test config");
+        if let Some(timeout) = self.request_timeout {
+            config.request_timeout = timeout;
+        }
+        let clock: Arc<dyn Clock> = match &self.manual_clock {
+            Some(manual) => manual.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let linker = Linker::open(config.clone(), &paths, clock.clone());
+        World { sandbox, dir, clock, manual: self.manual_clock, linker, config }
+    }
+}
+
+impl World {
+    pub async fn start() -> World {
+        Setup::default().start().await
+    }
+
+    pub fn paths(&self) -> Paths {
+        Paths::under(&self.dir)
+    }
+
+    /// Another process on the same machine: same keychain, same files, its own engine.
+    pub fn open_another(&self) -> Linker {
+        Linker::open(self.config.clone(), &self.paths(), self.clock.clone())
+    }
+
+    /// Plays the user in the browser: opens the consent page and clicks Authorize or Cancel.
+    /// Returns where Kanka redirects the browser.
+    pub async fn consent(&self, authorize_url: &Url, approve: bool) -> String {
+        consent(authorize_url, approve).await
+    }
+
+    /// The whole sign-in, as a user does it.
+    pub async fn connect(&self) -> Status {
+        let request = self.linker.begin_connect().await.expect("the sign-in starts");
+        let callback = self.consent(&request.url, true).await;
+        let status = self.linker.handle_callback(&callback).await.expect("the sign-in completes");
+        assert_eq!(status.state, State::Connected, "{status:?}");
+        status
+    }
+
+    pub async fn access_token(&self) -> String {
+        self.linker.access_token().await.expect("an access token").secret().clone()
+    }
+
+    pub fn scope(&self) -> String {
+        self.config.scope()
+    }
+}
+
+pub async fn consent(authorize_url: &Url, approve: bool) -> String {
+    let browser = browser();
+    let page = browser.get(authorize_url.clone()).send().await.expect("the consent page answers");
+    if page.status() == 302 {
+        // Kanka skips the consent screen when the user already authorised this client.
+        return location(&page);
+    }
+    assert_eq!(page.status(), 200, "consent page");
+    let html = page.text().await.unwrap();
+    let token = html
+        .split("name=\"auth_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the consent form has an auth_token")
+        .to_owned();
+    let mut form = vec![("auth_token", token)];
+    if !approve {
+        form.push(("_method", "DELETE".to_owned()));
+    }
+    let action = authorize_url.join("/oauth/authorize").unwrap();
+    let answer = browser.post(action).form(&form).send().await.expect("the consent form posts");
+    assert_eq!(answer.status(), 302, "consent answer");
+    location(&answer)
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The items of `scope` that `secret-tool search --all service kanka-link` (libsecret,
+/// independent of our code) finds, by their `username` attribute. secret-tool prints the
+/// attributes on stderr and the rest on stdout, so only the attribute lines are read.
+pub fn secret_tool_search(scope: &str) -> Vec<String> {
+    let output = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", "kanka-link"])
+        .output()
+        .expect("secret-tool runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    // Other tests run in parallel in the same keychain: only this scope's items count.
+    let mut users: Vec<String> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("attribute.username = "))
+        .filter(|user| user.ends_with(&format!(":{scope}")))
+        .map(str::to_owned)
+        .collect();
+    users.sort();
+    users
+}
+
+pub fn secret_tool_lookup(user: &str) -> Option<String> {
+    let output = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "kanka-link", "username", user])
+        .output()
+        .expect("secret-tool runs");
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Waits (in real time, bounded) until the status satisfies `done`.
+pub async fn wait_for_status(linker: &Linker, what: &str, done: impl Fn(&Status) -> bool) -> Status {
+    let mut updates = linker.subscribe();
+    let waited = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let status = updates.borrow_and_update().clone();
+            if done(&status) {
+                return status;
+            }
+            updates.changed().await.expect("the linker lives");
+        }
+    })
+    .await;
+    waited.unwrap_or_else(|_| panic!("timed out waiting for {what}; status: {:?}", linker.status()))
+}
+
+/// Waits (in real time, bounded) until the sandbox's counters satisfy `done`.
+pub async fn wait_for_sandbox(sandbox: &Sandbox, what: &str, done: impl Fn(&kanka_sandbox::Stats) -> bool) {
+    for _ in 0..400 {
+        if done(&sandbox.stats()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("timed out waiting for {what}; sandbox: {:?}", sandbox.stats());
+}
+
+fn fresh_dir() -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!("kanka-link-engine-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Every file under `dir`, read as bytes.
+pub fn files_under(dir: &std::path::Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(next) = stack.pop() {
+        for entry in std::fs::read_dir(&next).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                found.push((path, bytes));
+            }
+        }
+    }
+    found
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}

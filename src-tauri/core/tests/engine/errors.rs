@@ -1,0 +1,199 @@
+//! Every kind of bad answer from Kanka's token endpoint and API, and a dead network, becomes
+//! its own typed error with a message a user understands, and a valid connection survives it.
+
+use std::time::Duration;
+
+use kanka_link_core::{Error, ErrorCode, State};
+use kanka_sandbox::Fault;
+
+use crate::common::*;
+
+const TOKEN: &str = "/oauth/token";
+const PROFILE: &str = "/api/1.0/profile";
+
+fn fault(status: u16, body: &str, content_type: &str) -> Fault {
+    Fault {
+        path: TOKEN.to_owned(),
+        status: Some(status),
+        body: Some(body.to_owned()),
+        content_type: Some(content_type.to_owned()),
+        ..Fault::default()
+    }
+}
+
+/// Makes the next token request fail with `fault`, refreshes, and checks the connection held.
+async fn refresh_fails_with(world: &World, fault: Fault) -> Error {
+    let token = world.access_token().await;
+    world.sandbox.inject(fault);
+    let err = world.linker.refresh_now().await.unwrap_err();
+    let status = world.linker.status();
+    assert_eq!(status.last_error.as_ref().unwrap().message, err.to_string());
+    assert!(status.last_error.as_ref().unwrap().hint.is_some());
+    assert_eq!(world.access_token().await, token, "the stored token is kept after {err:?}");
+    assert!(world.sandbox.access_token_is_valid(&token));
+    err
+}
+
+#[tokio::test]
+async fn passing_server_trouble_is_typed_and_keeps_the_tokens() {
+    let world = World::start().await;
+    world.connect().await;
+    let json = "application/json";
+
+    let err = refresh_fails_with(&world, Fault::status(TOKEN, 503, 1)).await;
+    assert!(matches!(err, Error::ServerError { status: 503 }), "{err:?}");
+    assert_eq!(err.to_string(), "Kanka answered with a server error (HTTP 503).");
+    let err = refresh_fails_with(&world, Fault::status(TOKEN, 500, 1)).await;
+    assert!(matches!(err, Error::ServerError { status: 500 }), "{err:?}");
+
+    let mut limited = fault(429, "{\"message\":\"Too Many Attempts.\"}", json);
+    limited.retry_after = Some(7);
+    let err = refresh_fails_with(&world, limited).await;
+    assert!(matches!(err, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(7)), "{err:?}");
+    let err = refresh_fails_with(&world, fault(429, "{}", json)).await;
+    assert!(matches!(err, Error::RateLimited { retry_after: None }), "{err:?}");
+
+    let err = refresh_fails_with(&world, fault(200, "<html><body>Maintenance</body></html>", "text/html")).await;
+    assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
+    let err = refresh_fails_with(&world, fault(200, "{\"token_type\":\"Bearer\",\"access_tok", json)).await;
+    assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
+    let err = refresh_fails_with(&world, fault(200, "{\"token_type\":\"Bearer\",\"expires_in\":60}", json)).await;
+    assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
+    let err = refresh_fails_with(&world, fault(502, "", "text/plain")).await;
+    assert!(matches!(err, Error::ServerError { status: 502 }), "{err:?}");
+
+    assert_eq!(world.linker.status().state, State::Connected);
+    // And when the trouble is over, the refresh goes through.
+    world.linker.refresh_now().await.unwrap();
+    assert!(world.linker.status().last_error.is_none());
+}
+
+#[tokio::test]
+async fn oauth_errors_from_the_token_endpoint_are_typed() {
+    let world = World::start().await;
+    let json = "application/json";
+    let cases = [
+        (
+            fault(400, r#"{"error":"invalid_request","error_description":"The request is missing a required parameter.","hint":"Check the `redirect_uri` parameter"}"#, json),
+            ErrorCode::InvalidRequest,
+        ),
+        (fault(401, r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#, json), ErrorCode::InvalidClient),
+        (fault(400, r#"{"error":"invalid_grant","error_description":"The provided authorization grant is invalid."}"#, json), ErrorCode::InvalidGrant),
+        (fault(400, r#"{"error":"unsupported_grant_type","error_description":"The authorization grant type is not supported."}"#, json), ErrorCode::InvalidRequest),
+        (fault(400, "<html>Bad Request</html>", "text/html"), ErrorCode::UnexpectedResponse),
+    ];
+    for (fault, expected) in cases {
+        let request = world.linker.begin_connect().await.unwrap();
+        let callback = world.consent(&request.url, true).await;
+        world.sandbox.inject(fault);
+        let err = world.linker.handle_callback(&callback).await.unwrap_err();
+        assert_eq!(err.code(), expected, "{err:?}");
+        assert!(err.hint().is_some());
+        assert!(secret_tool_search(&world.scope()).is_empty(), "nothing stored after {err:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_slow_server_times_out() {
+    let world = Setup { request_timeout: Some(Duration::from_millis(800)), ..Setup::default() }.start().await;
+    world.connect().await;
+    let err = refresh_fails_with(&world, Fault::delay(TOKEN, 3000, 1)).await;
+    assert!(matches!(&err, Error::Timeout { host } if host == "127.0.0.1"), "{err:?}");
+    assert_eq!(err.to_string(), "127.0.0.1 did not answer in time.");
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_network_error() {
+    let world = World::start().await;
+    world.connect().await;
+    let token = world.access_token().await;
+    let World { sandbox, linker, .. } = world;
+    sandbox.shutdown().await;
+    let err = linker.refresh_now().await.unwrap_err();
+    assert!(matches!(&err, Error::Network { host, detail } if host == "127.0.0.1" && detail.contains("refused")), "{err:?}");
+    assert!(err.hint().unwrap().contains("internet connection"));
+    assert_eq!(linker.access_token().await.unwrap().secret(), &token, "the stored token is kept");
+    assert_eq!(linker.status().state, State::Connected);
+}
+
+#[tokio::test]
+async fn an_unknown_host_is_a_dns_error() {
+    let mut world = World::start().await;
+    world.config.kanka_url = "https://kanka-link-test.invalid".parse().unwrap();
+    let linker = world.open_another();
+    world.linker = linker;
+    let request = world.linker.begin_connect().await.unwrap();
+    // The consent happens at the sandbox; the exchange goes to the unknown host.
+    let sandbox_url = format!("{}/oauth/authorize?{}", world.sandbox.base_url(), request.url.query().unwrap());
+    let callback = world.consent(&sandbox_url.parse().unwrap(), true).await;
+    let err = world.linker.handle_callback(&callback).await.unwrap_err();
+    assert!(matches!(&err, Error::Network { host, detail } if host == "kanka-link-test.invalid" && detail.contains("DNS")), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_rejected_access_token_is_refreshed_once_and_tried_again() {
+    let world = World::start().await;
+    world.sandbox.inject(fault_on(PROFILE, 401));
+    let status = world.connect().await;
+    assert_eq!(status.account.unwrap().name, "Sandbox Sage");
+    let stats = world.sandbox.stats();
+    assert_eq!(stats.refreshes, 1, "one refresh after the 401");
+    assert_eq!(stats.refresh_token_reuse, 0);
+}
+
+#[tokio::test]
+async fn an_access_token_rejected_twice_needs_a_reconnect() {
+    let world = World::start().await;
+    let mut rejected = fault_on(PROFILE, 401);
+    rejected.count = 2;
+    world.sandbox.inject(rejected);
+    let request = world.linker.begin_connect().await.unwrap();
+    let callback = world.consent(&request.url, true).await;
+    world.linker.handle_callback(&callback).await.unwrap();
+    let status = world.linker.status();
+    assert_eq!(status.state, State::ReconnectNeeded, "{status:?}");
+    assert_eq!(status.last_error.unwrap().code, ErrorCode::ReconnectNeeded);
+    assert_eq!(world.sandbox.stats().refreshes, 1, "exactly one refresh before giving up");
+}
+
+#[tokio::test]
+async fn a_rate_limited_profile_waits_and_tries_again() {
+    let world = World::start().await;
+    let mut limited = fault_on(PROFILE, 429);
+    limited.retry_after = Some(1);
+    world.sandbox.inject(limited);
+    let started = std::time::Instant::now();
+    let status = world.connect().await;
+    assert!(started.elapsed() >= Duration::from_secs(1), "it waited for Retry-After");
+    assert_eq!(status.account.unwrap().name, "Sandbox Sage");
+    assert_eq!(world.sandbox.stats().faults_served, 1);
+}
+
+#[tokio::test]
+async fn a_revoked_connection_needs_a_reconnect_and_keeps_the_name() {
+    let world = World::start().await;
+    world.connect().await;
+    world.sandbox.revoke_all();
+    let err = world.linker.refresh_now().await.unwrap_err();
+    assert!(matches!(&err, Error::ReconnectNeeded { account: Some(name), .. } if name == "Sandbox Sage"), "{err:?}");
+    assert!(err.to_string().starts_with("Sandbox Sage needs to sign in to Kanka again."), "{err}");
+    let status = world.linker.status();
+    assert_eq!(status.state, State::ReconnectNeeded);
+    assert_eq!(status.account.unwrap().name, "Sandbox Sage");
+    assert_eq!(status.next_refresh_at, None);
+    // Nothing more is tried until the user signs in again.
+    let requests = world.sandbox.stats().token_requests;
+    assert!(matches!(world.linker.access_token().await, Err(Error::ReconnectNeeded { .. })));
+    assert_eq!(world.sandbox.stats().token_requests, requests);
+    world.connect().await;
+}
+
+fn fault_on(path: &str, status: u16) -> Fault {
+    Fault {
+        path: path.to_owned(),
+        status: Some(status),
+        body: Some(r#"{"code":401,"error":"Invalid authentication token."}"#.to_owned()),
+        content_type: Some("application/json".to_owned()),
+        ..Fault::default()
+    }
+}

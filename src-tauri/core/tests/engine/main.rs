@@ -1,0 +1,10 @@
+//! The engine against real parts: the sandbox Kanka over HTTP on loopback and the Secret
+//! Service of the private session that `npm test` starts. One binary, so it links once.
+
+mod callbacks;
+mod common;
+mod errors;
+mod keychain;
+mod loopback;
+mod sign_in;
+mod timer;

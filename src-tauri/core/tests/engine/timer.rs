@@ -1,0 +1,152 @@
+//! The refresh timer with an injected clock that only the test moves. HTTP, the sandbox and the
+//! keychain stay real (a paused tokio clock cannot be used here: it jumps ahead whenever the
+//! runtime waits on a socket, and fires the HTTP timeouts while the sandbox is answering).
+
+use std::time::Duration;
+
+use kanka_link_core::clock::Clock;
+use kanka_link_core::{ErrorCode, MAX_NAP, State};
+use kanka_sandbox::Fault;
+
+use crate::common::*;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// Moves the clock once the timer is asleep, so each step is seen.
+async fn advance(world: &World, by: Duration) {
+    let clock = world.manual.as_ref().unwrap();
+    clock.wait_for_sleepers(1).await;
+    clock.advance(by);
+}
+
+#[tokio::test]
+async fn refreshes_at_three_quarters_of_the_lifetime() {
+    let world = Setup::default().token_lifetime(40).manual_clock().start().await;
+    let first = world.connect().await;
+    let _timer = world.linker.spawn_background();
+    assert_eq!((first.next_refresh_at.unwrap() - first.refreshed_at.unwrap()).num_seconds(), 30);
+
+    advance(&world, 29 * SECOND).await;
+    advance(&world, Duration::ZERO).await;
+    assert_eq!(world.sandbox.stats().refreshes, 0, "nothing before 30 s");
+    advance(&world, SECOND).await;
+    wait_for_sandbox(&world.sandbox, "the refresh at 30 s", |s| s.refreshes == 1).await;
+    let status = wait_for_status(&world.linker, "the new pair", |s| s.refreshed_at > first.refreshed_at).await;
+    assert_eq!(status.state, State::Connected);
+    assert_eq!((status.refreshed_at.unwrap() - first.refreshed_at.unwrap()).num_seconds(), 30);
+    assert_eq!((status.next_refresh_at.unwrap() - status.refreshed_at.unwrap()).num_seconds(), 30);
+    assert!(world.sandbox.access_token_is_valid(&world.access_token().await));
+
+    // And again 30 s later, with the rotated refresh token.
+    advance(&world, 30 * SECOND).await;
+    wait_for_sandbox(&world.sandbox, "the second refresh", |s| s.refreshes == 2).await;
+    assert_eq!(world.sandbox.stats().refresh_token_reuse, 0);
+    assert_eq!(world.sandbox.stats().invalid_grant, 0);
+}
+
+#[tokio::test]
+async fn an_overdue_pair_is_refreshed_at_start_up() {
+    let world = Setup::default().token_lifetime(40).manual_clock().start().await;
+    let first = world.connect().await;
+    world.manual.as_ref().unwrap().suspend(35 * SECOND);
+    let restarted = world.open_another();
+    let _timer = restarted.spawn_background();
+    wait_for_sandbox(&world.sandbox, "the refresh at start-up", |s| s.refreshes == 1).await;
+    let status = wait_for_status(&restarted, "the new pair", |s| s.refreshed_at > first.refreshed_at).await;
+    assert_eq!(status.state, State::Connected);
+    assert!(status.next_refresh_at.unwrap() > world.clock.now());
+}
+
+#[tokio::test]
+async fn failures_back_off_exponentially_and_then_succeed() {
+    let world = Setup::default().token_lifetime(3600).manual_clock().start().await;
+    world.connect().await;
+    let _timer = world.linker.spawn_background();
+    let failures = 5;
+    world.sandbox.inject(Fault::status("/oauth/token", 503, failures));
+    // Faulted requests never reach the token endpoint: the sandbox counts them as faults served.
+    let before = world.sandbox.stats().token_requests;
+    advance(&world, 2700 * SECOND).await;
+
+    let mut gaps = Vec::new();
+    for attempt in 1..=failures {
+        wait_for_sandbox(&world.sandbox, "a failed attempt", |s| s.faults_served == u64::from(attempt)).await;
+        let status = wait_for_status(&world.linker, "the retry to be planned", |s| {
+            s.state == State::Connected && s.last_error.as_ref().is_some_and(|e| e.code == ErrorCode::ServerError)
+                && s.next_refresh_at.is_some_and(|at| at > world.clock.now())
+        })
+        .await;
+        let gap = (status.next_refresh_at.unwrap() - world.clock.now()).as_seconds_f64();
+        gaps.push(gap);
+        // Nothing happens before the planned time: no storm.
+        advance(&world, Duration::from_secs_f64(gap * 0.5)).await;
+        advance(&world, Duration::ZERO).await;
+        assert_eq!(world.sandbox.stats().faults_served, u64::from(attempt), "retried early, gaps {gaps:?}");
+        advance(&world, Duration::from_secs_f64(gap * 0.5 + 0.01)).await;
+    }
+    wait_for_sandbox(&world.sandbox, "the successful attempt", |s| s.refreshes == 1).await;
+    let status = wait_for_status(&world.linker, "the error to clear", |s| s.last_error.is_none()).await;
+    assert_eq!(status.state, State::Connected);
+    assert_eq!(world.sandbox.stats().faults_served, u64::from(failures));
+    assert_eq!(world.sandbox.stats().token_requests, before + 1);
+    for (i, gap) in gaps.iter().enumerate() {
+        let base = f64::from(1u32 << i);
+        assert!((base * 0.8..=base * 1.2).contains(gap), "attempt {}: gap {gap} s, all {gaps:?}", i + 1);
+    }
+}
+
+#[tokio::test]
+async fn two_processes_due_at_once_refresh_only_once() {
+    let world = Setup::default().token_lifetime(40).manual_clock().start().await;
+    world.connect().await;
+    let other = world.open_another();
+    let clock = world.manual.as_ref().unwrap();
+    for round in 1..=10u64 {
+        clock.advance(31 * SECOND);
+        let (a, b) = tokio::join!(world.linker.access_token(), other.access_token());
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.secret(), b.secret(), "round {round}: both got the new token");
+        assert!(world.sandbox.access_token_is_valid(a.secret()));
+        let stats = world.sandbox.stats();
+        assert_eq!(stats.refreshes, round, "round {round}: one refresh, not two");
+        assert_eq!(stats.refresh_token_reuse, 0);
+        assert_eq!(stats.invalid_grant, 0);
+    }
+}
+
+#[tokio::test]
+async fn a_suspended_machine_catches_up_within_the_hour() {
+    let world = Setup::default().token_lifetime(24 * 3600).manual_clock().start().await;
+    world.connect().await;
+    let _timer = world.linker.spawn_background();
+    let clock = world.manual.as_ref().unwrap();
+    // Asleep for 19 hours: the wall clock passed the refresh point (18 h), the timer's did not.
+    clock.wait_for_sleepers(1).await;
+    clock.suspend(19 * 3600 * SECOND);
+    advance(&world, MAX_NAP - SECOND).await;
+    advance(&world, Duration::ZERO).await;
+    assert_eq!(world.sandbox.stats().refreshes, 0);
+    advance(&world, SECOND).await;
+    wait_for_sandbox(&world.sandbox, "the catch-up refresh", |s| s.refreshes == 1).await;
+}
+
+#[tokio::test]
+async fn a_wall_clock_set_back_causes_no_storm() {
+    let world = Setup::default().token_lifetime(40).manual_clock().start().await;
+    world.connect().await;
+    let _timer = world.linker.spawn_background();
+    let clock = world.manual.as_ref().unwrap();
+    clock.wait_for_sleepers(1).await;
+    clock.set_wall(clock.now() - chrono::Duration::days(2));
+    for _ in 0..20 {
+        advance(&world, 10 * SECOND).await;
+    }
+    advance(&world, Duration::ZERO).await;
+    assert_eq!(world.sandbox.stats().token_requests, 1, "only the sign-in; the pair is not due on the new clock");
+    // The clock jumping forward again makes it due, and it refreshes once.
+    clock.set_wall(clock.now() + chrono::Duration::days(2));
+    advance(&world, MAX_NAP).await;
+    wait_for_sandbox(&world.sandbox, "one refresh", |s| s.refreshes == 1).await;
+    advance(&world, Duration::ZERO).await;
+    assert_eq!(world.sandbox.stats().token_requests, 2);
+}
