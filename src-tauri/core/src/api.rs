@@ -66,7 +66,8 @@ mod tests {
 
     #[test]
     fn broken_profiles_are_refused_clearly() {
-        for body in [&b"<html>"[..], b"{\"data\":{\"id\":1}}", b"{\"data\":{\"id\":1,\"name\":\"  \"}}", b"{\"data\":"] {
+        for body in [&b"<html>"[..], b"{\"data\":{\"id\":1}}", b"{\"data\":{\"id\":1,\"name\":\"  \"}}", b"{\"data\":"]
+        {
             let err = parse_profile(body).unwrap_err();
             assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err}");
         }

@@ -97,10 +97,7 @@ mod tests {
         assert_eq!(query["code_challenge_method"], "S256");
         assert_eq!(query["redirect_uri"], "kanka-link://oauth/callback");
         assert_eq!(query["state"], *pending.state.secret());
-        assert_eq!(
-            query["code_challenge"],
-            *PkceCodeChallenge::from_code_verifier_sha256(&pending.verifier).as_str()
-        );
+        assert_eq!(query["code_challenge"], *PkceCodeChallenge::from_code_verifier_sha256(&pending.verifier).as_str());
     }
 
     #[test]

@@ -125,7 +125,8 @@ mod tests {
 
     #[test]
     fn a_code_answer_is_read() {
-        let callback = parse("kanka-link://oauth/callback?code=abc&state=xyz", &config("kanka-link://oauth/callback")).unwrap();
+        let callback =
+            parse("kanka-link://oauth/callback?code=abc&state=xyz", &config("kanka-link://oauth/callback")).unwrap();
         assert!(matches!(&callback.answer, Answer::Code(code) if code.secret() == "abc"));
         assert!(callback.state_matches(&CsrfToken::new("xyz".to_owned())));
         assert!(!callback.state_matches(&CsrfToken::new("xyZ".to_owned())));
@@ -141,9 +142,12 @@ mod tests {
 
     #[test]
     fn other_errors_keep_their_description() {
-        let url = "kanka-link://oauth/callback?state=s&error=invalid_scope&error_description=The%20scope%20is%20invalid";
+        let url =
+            "kanka-link://oauth/callback?state=s&error=invalid_scope&error_description=The%20scope%20is%20invalid";
         let callback = parse(url, &config("kanka-link://oauth/callback")).unwrap();
-        assert!(matches!(callback.answer, Answer::Refused { ref description, .. } if description == "The scope is invalid"));
+        assert!(
+            matches!(callback.answer, Answer::Refused { ref description, .. } if description == "The scope is invalid")
+        );
     }
 
     #[test]
@@ -153,8 +157,14 @@ mod tests {
         assert_eq!(reason("kanka-link://oauth/callback?state=s"), "it has neither a code nor an error");
         assert_eq!(reason("kanka-link://oauth/callback?state=s&code=a&error=x"), "it has both a code and an error");
         assert_eq!(reason("kanka-link://oauth/callback?state=s&code=a&code=b"), "the parameter \"code\" appears twice");
-        assert_eq!(reason("kanka-link://oauth/callback?state=s&state=t&code=a"), "the parameter \"state\" appears twice");
-        assert_eq!(reason("kanka-link://oauth/callback?state=s&code=a&redirect=evil"), "it has an unexpected parameter \"redirect\"");
+        assert_eq!(
+            reason("kanka-link://oauth/callback?state=s&state=t&code=a"),
+            "the parameter \"state\" appears twice"
+        );
+        assert_eq!(
+            reason("kanka-link://oauth/callback?state=s&code=a&redirect=evil"),
+            "it has an unexpected parameter \"redirect\""
+        );
         assert_eq!(reason("kanka-link://oauth/other?state=s&code=a"), "it is not the callback address");
         assert_eq!(reason("kanka-link://evil/callback?state=s&code=a"), "it is not the callback address");
         assert_eq!(reason("https://oauth/callback?state=s&code=a"), "it is not the callback address");

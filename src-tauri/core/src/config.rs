@@ -131,8 +131,7 @@ impl Config {
         let (url, url_origin) = pick(ENV_URL, &file.url, Some(DEFAULT_KANKA_URL));
         let (api_url, api_origin) = pick(ENV_API_URL, &file.api_url, Some(DEFAULT_API_URL));
         let (client_id, id_origin) = pick(ENV_CLIENT_ID, &file.client_id, BUILT_IN_CLIENT_ID);
-        let (redirect_uri, redirect_origin) =
-            pick(ENV_REDIRECT_URI, &file.redirect_uri, Some(DEFAULT_REDIRECT_URI));
+        let (redirect_uri, redirect_origin) = pick(ENV_REDIRECT_URI, &file.redirect_uri, Some(DEFAULT_REDIRECT_URI));
         let client_secret = match env.var(ENV_CLIENT_SECRET).filter(|s| !s.is_empty()) {
             Some(secret) => Some(ClientSecret::new(secret)),
             None => BUILT_IN_CLIENT_SECRET.map(|s| ClientSecret::new(s.to_owned())),
@@ -231,10 +230,8 @@ impl SettingsFile {
     /// Writes the file atomically, after validating it.
     pub fn write(&self, path: &Path) -> Result<()> {
         self.validate()?;
-        let text = toml::to_string(self).map_err(|e| Error::Storage {
-            path: path.to_owned(),
-            detail: e.to_string(),
-        })?;
+        let text =
+            toml::to_string(self).map_err(|e| Error::Storage { path: path.to_owned(), detail: e.to_string() })?;
         crate::files::write_atomically(path, text.as_bytes())
     }
 }
@@ -336,7 +333,11 @@ fn parse_redirect_uri(value: &str, origin: &Origin) -> Result<(Url, Redirect)> {
                 }
             };
             let Some(port) = url.port() else {
-                return Err(invalid(SETTING, origin, "a localhost redirect needs an explicit port, as registered in Kanka"));
+                return Err(invalid(
+                    SETTING,
+                    origin,
+                    "a localhost redirect needs an explicit port, as registered in Kanka",
+                ));
             };
             Redirect::Loopback { host, port, path: url.path().to_owned() }
         }
@@ -345,7 +346,9 @@ fn parse_redirect_uri(value: &str, origin: &Origin) -> Result<(Url, Redirect)> {
             return Err(invalid(
                 SETTING,
                 origin,
-                format!("it must be {DEEP_LINK_CALLBACK}, an https bridge page or http://localhost:PORT/..., not {other}:"),
+                format!(
+                    "it must be {DEEP_LINK_CALLBACK}, an https bridge page or http://localhost:PORT/..., not {other}:"
+                ),
             ));
         }
     };
@@ -478,7 +481,13 @@ mod tests {
             check("http://127.0.0.1:9/cb").unwrap(),
             Redirect::Loopback { host: LoopbackHost::Ipv4, port: 9, path: "/cb".to_owned() }
         );
-        for bad in ["http://localhost/cb", "http://example.com:80/cb", "kanka-link://other", "ftp://x/y", "https://u:p@b.example/"] {
+        for bad in [
+            "http://localhost/cb",
+            "http://example.com:80/cb",
+            "kanka-link://other",
+            "ftp://x/y",
+            "https://u:p@b.example/",
+        ] {
             assert!(check(bad).is_err(), "{bad}");
         }
     }

@@ -38,9 +38,8 @@ impl Linker {
     pub async fn cancel_connect(&self) -> Result<Status> {
         let _gate = self.inner.callback_gate.lock().await;
         let stored = self.inner.keychain.read(Item::PendingAuthorization).await?;
-        let closed = stored.and_then(|text| PendingAuthorization::from_keychain(&text).ok()).map(|pending| ClosedAttempt {
-            state_digest: state_digest(pending.state.secret()),
-            ended: AttemptEnd::Cancelled,
+        let closed = stored.and_then(|text| PendingAuthorization::from_keychain(&text).ok()).map(|pending| {
+            ClosedAttempt { state_digest: state_digest(pending.state.secret()), ended: AttemptEnd::Cancelled }
         });
         self.inner.keychain.delete(Item::PendingAuthorization).await?;
         self.end_attempt();
@@ -191,7 +190,8 @@ impl Linker {
         let secret = self.client_secret().await?;
         let guard = self.inner.lock.acquire().await?;
         let now = self.inner.clock.now();
-        let grant = token_endpoint::exchange_code(&self.inner.http, config, &secret, code, pending.verifier, now).await?;
+        let grant =
+            token_endpoint::exchange_code(&self.inner.http, config, &secret, code, pending.verifier, now).await?;
         self.store_grant(&guard, &grant, None).await?;
         drop(guard);
         self.inner.changed.notify_one();

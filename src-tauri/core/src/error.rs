@@ -210,12 +210,12 @@ impl Error {
             Self::MissingClientSecret { .. } => "Enter the client secret that Kanka showed when you created the \
                  application (Settings → API), or set KANKA_LINK_CLIENT_SECRET."
                 .to_owned(),
-            Self::KeychainUnavailable { .. } => "Kanka Link keeps tokens only in the system keychain. On Linux, start a \
+            Self::KeychainUnavailable { .. } => {
+                "Kanka Link keeps tokens only in the system keychain. On Linux, start a \
                  Secret Service provider such as GNOME Keyring or KeePassXC, then try again."
-                .to_owned(),
-            Self::KeychainLocked { .. } => {
-                "Unlock your keychain (your login keyring), then try again.".to_owned()
+                    .to_owned()
             }
+            Self::KeychainLocked { .. } => "Unlock your keychain (your login keyring), then try again.".to_owned(),
             Self::Keychain { .. } | Self::Storage { .. } | Self::LockTimeout => {
                 "Try again; if it keeps happening, restart Kanka Link.".to_owned()
             }

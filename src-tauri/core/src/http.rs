@@ -100,7 +100,9 @@ pub async fn read_body(mut response: Response, url: &Url) -> Result<Vec<u8>> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(url, &e))? {
         if body.len() + chunk.len() > MAX_BODY {
-            return Err(Error::UnexpectedResponse { detail: format!("the answer is larger than {} KiB", MAX_BODY / 1024) });
+            return Err(Error::UnexpectedResponse {
+                detail: format!("the answer is larger than {} KiB", MAX_BODY / 1024),
+            });
         }
         body.extend_from_slice(&chunk);
     }

@@ -67,9 +67,7 @@ impl Linker {
         let id: String = Sha256::digest(scope.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
         let record_file = RecordFile::new(paths.data_dir.join(format!("connection-{id}.json")));
         let lock = ConnectionLock::new(paths.data_dir.join(format!("connection-{id}.lock")));
-        let record = record_file
-            .load()
-            .unwrap_or_else(|e| Record { last_error: Some(e.info()), ..Record::default() });
+        let record = record_file.load().unwrap_or_else(|e| Record { last_error: Some(e.info()), ..Record::default() });
         let status = Status::derive(&record, Activity::Idle, clock.now());
         Linker {
             inner: Arc::new(Inner {
@@ -154,7 +152,11 @@ impl Linker {
         self.update_record_locked(&guard, change)
     }
 
-    pub(crate) fn update_record_locked(&self, guard: &LockGuard<'_>, change: impl FnOnce(&mut Record)) -> Result<Record> {
+    pub(crate) fn update_record_locked(
+        &self,
+        guard: &LockGuard<'_>,
+        change: impl FnOnce(&mut Record),
+    ) -> Result<Record> {
         // Another process may have written since; a damaged file yields to what we know.
         let mut record = self.inner.record_file.load().unwrap_or_else(|_| self.record());
         change(&mut record);

@@ -69,7 +69,8 @@ mod tests {
     async fn two_holders_never_overlap_even_through_separate_files() {
         let dir = crate::files::tests::temp_dir("lock");
         // Two locks on one path behave like two processes: separate open files.
-        let locks = [Arc::new(ConnectionLock::new(dir.join("c.lock"))), Arc::new(ConnectionLock::new(dir.join("c.lock")))];
+        let locks =
+            [Arc::new(ConnectionLock::new(dir.join("c.lock"))), Arc::new(ConnectionLock::new(dir.join("c.lock")))];
         let inside = Arc::new(AtomicU32::new(0));
         let overlaps = Arc::new(AtomicU32::new(0));
         let mut tasks = Vec::new();

@@ -26,7 +26,8 @@ pub(crate) async fn bind(host: LoopbackHost, port: u16) -> Result<Vec<TcpListene
         LoopbackHost::Ipv4 => (v4, None),
         LoopbackHost::Ipv6 => (v6, None),
     };
-    let unavailable = |e: std::io::Error| Error::LoopbackUnavailable { address: required.to_string(), detail: e.to_string() };
+    let unavailable =
+        |e: std::io::Error| Error::LoopbackUnavailable { address: required.to_string(), detail: e.to_string() };
     let mut listeners = vec![TcpListener::bind(required).await.map_err(unavailable)?];
     if let Some(addr) = optional {
         match TcpListener::bind(addr).await {
@@ -86,7 +87,12 @@ impl Linker {
             match self.handle_callback(&url).await {
                 Ok(status) => {
                     let who = status.account.map(|a| format!(" as {}", a.name)).unwrap_or_default();
-                    page(200, &format!("Connected{who}"), "Kanka Link is linked to your Kanka account. You can close this tab.", None)
+                    page(
+                        200,
+                        &format!("Connected{who}"),
+                        "Kanka Link is linked to your Kanka account. You can close this tab.",
+                        None,
+                    )
                 }
                 Err(e) => page(400, "Not connected", &e.to_string(), e.hint().as_deref()),
             }

@@ -112,8 +112,8 @@ impl RecordFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Record::default()),
             Err(e) => return Err(self.failed(e.to_string())),
         };
-        let record: Record = serde_json::from_slice(&bytes)
-            .map_err(|e| self.failed(format!("it is damaged ({})", json_problem(&e))))?;
+        let record: Record =
+            serde_json::from_slice(&bytes).map_err(|e| self.failed(format!("it is damaged ({})", json_problem(&e))))?;
         if record.version > FORMAT_VERSION {
             return Err(self.failed("it was written by a newer Kanka Link".to_owned()));
         }

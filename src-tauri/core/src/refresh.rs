@@ -88,10 +88,15 @@ impl Linker {
         match result {
             Ok(grant) => {
                 self.store_grant(&guard, &grant, connection.account).await?;
-                tracing::info!("refreshed; next refresh at {}", self.status().next_refresh_at.map(|t| t.to_rfc3339()).unwrap_or_default());
+                tracing::info!(
+                    "refreshed; next refresh at {}",
+                    self.status().next_refresh_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+                );
                 Ok(())
             }
-            Err(e @ (Error::InvalidGrant { .. } | Error::InvalidClient)) => Err(self.end_connection_locked(&guard, &e.to_string())),
+            Err(e @ (Error::InvalidGrant { .. } | Error::InvalidClient)) => {
+                Err(self.end_connection_locked(&guard, &e.to_string()))
+            }
             Err(e) => Err(e),
         }
     }
@@ -104,7 +109,12 @@ impl Linker {
 
     /// Keeps a pair from the server: refresh token, then access token, then the record. Until the
     /// keychain has taken both, the pair stays in memory (the server already revoked the old one).
-    pub(crate) async fn store_grant(&self, guard: &LockGuard<'_>, grant: &TokenGrant, account: Option<Account>) -> Result<()> {
+    pub(crate) async fn store_grant(
+        &self,
+        guard: &LockGuard<'_>,
+        grant: &TokenGrant,
+        account: Option<Account>,
+    ) -> Result<()> {
         *self.inner.unsaved.lock().unwrap() = Some(grant.clone());
         let keychain = &self.inner.keychain;
         keychain.write(Item::RefreshToken, grant.refresh_token.secret().clone()).await?;
@@ -170,8 +180,5 @@ impl Linker {
 }
 
 fn reconnect_error(connection: &Connection, reason: &str) -> Error {
-    Error::ReconnectNeeded {
-        account: connection.account.as_ref().map(|a| a.name.clone()),
-        reason: reason.to_owned(),
-    }
+    Error::ReconnectNeeded { account: connection.account.as_ref().map(|a| a.name.clone()), reason: reason.to_owned() }
 }

@@ -110,7 +110,10 @@ mod tests {
     fn a_pending_sign_in_shows_until_it_expires() {
         let record = Record { pending_until: Some(now() + chrono::Duration::seconds(1)), ..Record::default() };
         assert_eq!(Status::derive(&record, Activity::Idle, now()).state, State::Connecting);
-        assert_eq!(Status::derive(&record, Activity::Idle, now() + chrono::Duration::seconds(2)).state, State::Disconnected);
+        assert_eq!(
+            Status::derive(&record, Activity::Idle, now() + chrono::Duration::seconds(2)).state,
+            State::Disconnected
+        );
     }
 
     #[test]
@@ -132,7 +135,10 @@ mod tests {
         assert_eq!(Status::derive(&record, Activity::Idle, now()).state, State::Connected);
         let cancelled = Record { last_error: Some(Error::Cancelled.info()), ..Record::default() };
         assert_eq!(Status::derive(&cancelled, Activity::Idle, now()).state, State::Disconnected);
-        let failed = Record { last_error: Some(Error::InvalidGrant { description: "x".to_owned() }.info()), ..Record::default() };
+        let failed = Record {
+            last_error: Some(Error::InvalidGrant { description: "x".to_owned() }.info()),
+            ..Record::default()
+        };
         assert_eq!(Status::derive(&failed, Activity::Idle, now()).state, State::Error);
     }
 

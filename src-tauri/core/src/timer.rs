@@ -99,7 +99,12 @@ impl Linker {
 /// Exponential backoff with jitter: about 1 s, 2 s, 4 s … capped at an hour, never sooner than a
 /// server's `Retry-After`, and never past half the token's remaining life, so there are always
 /// more attempts before it expires.
-pub(crate) fn retry_time(now: DateTime<Utc>, failures: u32, error: &Error, expires_at: Option<DateTime<Utc>>) -> DateTime<Utc> {
+pub(crate) fn retry_time(
+    now: DateTime<Utc>,
+    failures: u32,
+    error: &Error,
+    expires_at: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
     let exponential = FIRST_RETRY.saturating_mul(1 << failures.saturating_sub(1).min(16));
     let jittered = exponential.min(MAX_RETRY_GAP).mul_f64(rand::random_range(0.8..1.2));
     let mut gap = jittered.min(MAX_RETRY_GAP);

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 
 use oauth2::basic::{BasicClient, BasicErrorResponse, BasicErrorResponseType, BasicTokenResponse};
 use oauth2::{
-    AccessToken, AuthType, AuthUrl, AuthorizationCode, ClientSecret, PkceCodeVerifier, RedirectUrl,
-    RefreshToken, RequestTokenError, TokenResponse, TokenUrl,
+    AccessToken, AuthType, AuthUrl, AuthorizationCode, ClientSecret, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, TokenResponse, TokenUrl,
 };
 
 use crate::config::Config;
@@ -107,13 +107,12 @@ fn map_error(error: RequestTokenError<Error, BasicErrorResponse>) -> Error {
     match error {
         RequestTokenError::Request(error) => error,
         RequestTokenError::ServerResponse(response) => {
-            let description = response
-                .error_description()
-                .cloned()
-                .unwrap_or_else(|| response.error().to_string());
+            let description = response.error_description().cloned().unwrap_or_else(|| response.error().to_string());
             match response.error() {
                 BasicErrorResponseType::InvalidGrant => Error::InvalidGrant { description },
-                BasicErrorResponseType::InvalidClient | BasicErrorResponseType::UnauthorizedClient => Error::InvalidClient,
+                BasicErrorResponseType::InvalidClient | BasicErrorResponseType::UnauthorizedClient => {
+                    Error::InvalidClient
+                }
                 BasicErrorResponseType::InvalidRequest
                 | BasicErrorResponseType::InvalidScope
                 | BasicErrorResponseType::UnsupportedGrantType => Error::InvalidRequest { description },

@@ -17,11 +17,7 @@ use crate::state::Shared;
 
 /// Authentication runs before throttling (Laravel's middleware priority), so
 /// a rejected token spends no rate limit.
-pub(crate) async fn guard(
-    State(shared): State<Arc<Shared>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let wants_json = wants_json(request.headers());
     let token = bearer(request.headers());
     let verdict = {
@@ -31,9 +27,7 @@ pub(crate) async fn guard(
             inner.stats.api_unauthorized += 1;
             return unauthorized(wants_json);
         }
-        let verdict = inner
-            .rate
-            .hit(shared.config.rate_limit_per_minute, Instant::now());
+        let verdict = inner.rate.hit(shared.config.rate_limit_per_minute, Instant::now());
         if let Verdict::Limited { .. } = verdict {
             inner.stats.rate_limited += 1;
         }
@@ -43,9 +37,7 @@ pub(crate) async fn guard(
     let mut response = match verdict {
         Verdict::Allowed { remaining } => {
             let mut response = next.run(request).await;
-            response
-                .headers_mut()
-                .insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+            response.headers_mut().insert("x-ratelimit-remaining", HeaderValue::from(remaining));
             response
         }
         Verdict::Limited { retry_after_secs } => {
@@ -123,11 +115,7 @@ pub(crate) async fn campaigns(State(shared): State<Arc<Shared>>) -> Json<Value> 
 
 /// Laravel's `expectsJson()`, as far as API clients go.
 fn wants_json(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("application/json"))
+    headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains("application/json"))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -141,27 +129,15 @@ fn unauthorized(wants_json: bool) -> Response {
         let body = json!({"code": 401, "error": "Invalid authentication token. Please generate a new token."});
         (StatusCode::UNAUTHORIZED, Json(body)).into_response()
     } else {
-        (
-            StatusCode::UNAUTHORIZED,
-            Html(error_page(401, "Unauthorized")),
-        )
-            .into_response()
+        (StatusCode::UNAUTHORIZED, Html(error_page(401, "Unauthorized"))).into_response()
     }
 }
 
 fn too_many_attempts(wants_json: bool) -> Response {
     if wants_json {
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            Json(json!({"message": "Too Many Attempts."})),
-        )
-            .into_response()
+        (StatusCode::TOO_MANY_REQUESTS, Json(json!({"message": "Too Many Attempts."}))).into_response()
     } else {
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            Html(error_page(429, "Too Many Requests")),
-        )
-            .into_response()
+        (StatusCode::TOO_MANY_REQUESTS, Html(error_page(429, "Too Many Requests"))).into_response()
     }
 }
 

@@ -22,11 +22,7 @@ enum Rejection {
     /// Shown in the browser; the client never hears of it.
     Page(OAuthError),
     /// Sent back to the (already validated) redirect URI.
-    Redirect {
-        error: OAuthError,
-        redirect_uri: String,
-        state: Option<String>,
-    },
+    Redirect { error: OAuthError, redirect_uri: String, state: Option<String> },
 }
 
 /// `GET /oauth/authorize`: consent page, or a code at once when the user
@@ -41,11 +37,7 @@ pub(crate) async fn show(State(shared): State<Arc<Shared>>, uri: Uri) -> Respons
             inner.stats.count_oauth_error(error.error);
             return error.authorize_response();
         }
-        Err(Rejection::Redirect {
-            error,
-            redirect_uri,
-            state,
-        }) => {
+        Err(Rejection::Redirect { error, redirect_uri, state }) => {
             inner.stats.count_oauth_error(error.error);
             return error.redirect(&redirect_uri, state.as_deref());
         }
@@ -71,8 +63,8 @@ pub(crate) async fn decide(
 ) -> Response {
     let form = Params::from_form_body(&headers, &body);
     let query = Params::from_query(uri.query());
-    let deny = method == Method::DELETE
-        || input(&form, &query, "_method").is_some_and(|m| m.eq_ignore_ascii_case("DELETE"));
+    let deny =
+        method == Method::DELETE || input(&form, &query, "_method").is_some_and(|m| m.eq_ignore_ascii_case("DELETE"));
     let mut inner = shared.lock();
     let pending = input(&form, &query, "auth_token").and_then(|t| inner.store.take_pending(t));
     let Some(request) = pending else {
@@ -82,8 +74,7 @@ pub(crate) async fn decide(
     };
     if deny {
         inner.stats.consents_denied += 1;
-        return OAuthError::access_denied()
-            .redirect(&request.redirect_uri, request.state.as_deref());
+        return OAuthError::access_denied().redirect(&request.redirect_uri, request.state.as_deref());
     }
     inner.stats.consents_approved += 1;
     let code = inner.store.issue_code(&request);
@@ -121,16 +112,9 @@ fn validate(config: &SandboxConfig, query: &Params) -> Result<PendingAuth, Rejec
     };
     let state = query.get("state").map(str::to_owned);
     // Kanka defines no scopes: any named scope is unknown.
-    if let Some(scope) = query
-        .get("scope")
-        .and_then(|s| s.split(' ').find(|s| !s.is_empty()))
-    {
+    if let Some(scope) = query.get("scope").and_then(|s| s.split(' ').find(|s| !s.is_empty())) {
         let error = OAuthError::invalid_scope(scope);
-        return Err(Rejection::Redirect {
-            error,
-            redirect_uri,
-            state,
-        });
+        return Err(Rejection::Redirect { error, redirect_uri, state });
     }
     let challenge = match query.get("code_challenge") {
         None => None,
@@ -145,10 +129,7 @@ fn validate(config: &SandboxConfig, query: &Params) -> Result<PendingAuth, Rejec
                 let hint = "Code challenge must follow the specifications of RFC-7636.";
                 return Err(Rejection::Page(OAuthError::invalid_request_hint(hint)));
             }
-            Some(Challenge {
-                value: value.to_owned(),
-                method,
-            })
+            Some(Challenge { value: value.to_owned(), method })
         }
     };
     Ok(PendingAuth {

@@ -29,16 +29,10 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/reset-stats", post(reset_stats))
 }
 
-async fn inject(
-    State(shared): State<Arc<Shared>>,
-    Json(fault): Json<Fault>,
-) -> (StatusCode, Json<Value>) {
+async fn inject(State(shared): State<Arc<Shared>>, Json(fault): Json<Fault>) -> (StatusCode, Json<Value>) {
     match shared.inject(fault) {
         Ok(()) => (StatusCode::OK, Json(json!({"ok": true}))),
-        Err(message) => (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"ok": false, "error": message})),
-        ),
+        Err(message) => (StatusCode::BAD_REQUEST, Json(json!({"ok": false, "error": message}))),
     }
 }
 
@@ -47,10 +41,7 @@ async fn revoke(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(json!({"ok": true}))
 }
 
-async fn configure(
-    State(shared): State<Arc<Shared>>,
-    Json(change): Json<ConfigChange>,
-) -> Json<Value> {
+async fn configure(State(shared): State<Arc<Shared>>, Json(change): Json<ConfigChange>) -> Json<Value> {
     if let Some(secs) = change.token_lifetime_secs {
         shared.set_token_lifetime(Duration::from_secs(secs));
     }

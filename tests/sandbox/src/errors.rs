@@ -18,18 +18,8 @@ pub(crate) struct OAuthError {
 }
 
 impl OAuthError {
-    fn new(
-        status: StatusCode,
-        error: &'static str,
-        description: &'static str,
-        hint: Option<String>,
-    ) -> Self {
-        OAuthError {
-            status,
-            error,
-            description,
-            hint,
-        }
+    fn new(status: StatusCode, error: &'static str, description: &'static str, hint: Option<String>) -> Self {
+        OAuthError { status, error, description, hint }
     }
 
     /// A missing or bad parameter, with league's default hint.
@@ -38,40 +28,20 @@ impl OAuthError {
     }
 
     pub(crate) fn invalid_request_hint(hint: &str) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            INVALID_REQUEST,
-            Some(hint.into()),
-        )
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", INVALID_REQUEST, Some(hint.into()))
     }
 
     pub(crate) fn invalid_client() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed",
-            None,
-        )
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed", None)
     }
 
     pub(crate) fn invalid_grant(hint: &str) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            INVALID_GRANT,
-            Some(hint.into()),
-        )
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", INVALID_GRANT, Some(hint.into()))
     }
 
     /// league's `invalidRefreshToken`: an `invalid_grant` with its own description.
     pub(crate) fn invalid_refresh_token(hint: &str) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "The refresh token is invalid.",
-            Some(hint.into()),
-        )
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", "The refresh token is invalid.", Some(hint.into()))
     }
 
     /// league answers both an unknown `grant_type` and an authorize request it
@@ -113,17 +83,9 @@ impl OAuthError {
         }
         let mut response = (self.status, axum::Json(body)).into_response();
         if let (Some(auth), "invalid_client") = (authorization_header, self.error) {
-            let scheme = if auth.starts_with("Bearer") {
-                "Bearer"
-            } else {
-                "Basic"
-            };
-            let value = format!("{scheme} realm=\"OAuth\"")
-                .parse()
-                .expect("static header value");
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, value);
+            let scheme = if auth.starts_with("Bearer") { "Bearer" } else { "Basic" };
+            let value = format!("{scheme} realm=\"OAuth\"").parse().expect("static header value");
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
         }
         response
     }
@@ -144,10 +106,7 @@ impl OAuthError {
 
     /// The error sent back to the client's redirect URI (302).
     pub(crate) fn redirect(&self, redirect_uri: &str, state: Option<&str>) -> Response {
-        let mut pairs = vec![
-            ("error", self.error),
-            ("error_description", self.description),
-        ];
+        let mut pairs = vec![("error", self.error), ("error_description", self.description)];
         if let Some(hint) = &self.hint {
             pairs.push(("hint", hint));
         }

@@ -46,22 +46,12 @@ impl Default for Fault {
 impl Fault {
     /// The next `count` requests to `path` get `status` and a proxy-style HTML page.
     pub fn status(path: &str, status: u16, count: u32) -> Fault {
-        Fault {
-            path: path.into(),
-            count,
-            status: Some(status),
-            ..Fault::default()
-        }
+        Fault { path: path.into(), count, status: Some(status), ..Fault::default() }
     }
 
     /// The next `count` requests to `path` are served normally after `delay_ms`.
     pub fn delay(path: &str, delay_ms: u64, count: u32) -> Fault {
-        Fault {
-            path: path.into(),
-            count,
-            delay_ms,
-            ..Fault::default()
-        }
+        Fault { path: path.into(), count, delay_ms, ..Fault::default() }
     }
 
     pub(crate) fn check(&self) -> Result<(), String> {
@@ -101,10 +91,7 @@ pub(crate) struct FaultQueue(HashMap<String, VecDeque<Fault>>);
 
 impl FaultQueue {
     pub(crate) fn push(&mut self, fault: Fault) {
-        self.0
-            .entry(fault.path.clone())
-            .or_default()
-            .push_back(fault);
+        self.0.entry(fault.path.clone()).or_default().push_back(fault);
     }
 
     /// The fault that applies to this request to `path`, if any.
@@ -112,11 +99,7 @@ impl FaultQueue {
         let queue = self.0.get_mut(path)?;
         let front = queue.front_mut()?;
         front.count -= 1;
-        let fault = if front.count == 0 {
-            queue.pop_front()?
-        } else {
-            front.clone()
-        };
+        let fault = if front.count == 0 { queue.pop_front()? } else { front.clone() };
         if queue.is_empty() {
             self.0.remove(path);
         }
@@ -126,11 +109,7 @@ impl FaultQueue {
 
 /// Middleware in front of every route but the sandbox controls, which must
 /// keep working whatever a test injected.
-pub(crate) async fn apply(
-    State(shared): State<Arc<Shared>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn apply(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if path.starts_with("/__sandbox/") {
         return next.run(request).await;

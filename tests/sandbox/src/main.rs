@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use kanka_sandbox::{Sandbox, SandboxConfig};
 
-const USAGE: &str =
-    "usage: kanka-sandbox [--port N] [--token-lifetime SECS] [--refresh-token-lifetime SECS]
+const USAGE: &str = "usage: kanka-sandbox [--port N] [--token-lifetime SECS] [--refresh-token-lifetime SECS]
                      [--client-id ID] [--client-secret S] [--redirect-uri URI]...
                      [--user-name NAME] [--help]
 
@@ -33,28 +32,18 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
     while let Some(arg) = args.next() {
         // Accept both `--flag value` and `--flag=value`.
         let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => {
-                (flag.to_owned(), Some(value.to_owned()))
-            }
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
             _ => (arg, None),
         };
         if flag == "--help" || flag == "-h" {
             return Ok(Command::Help);
         }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+        let mut value = || inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--port" => config.port = number(&flag, &value()?)?,
-            "--token-lifetime" => {
-                config.token_lifetime = Duration::from_secs(number(&flag, &value()?)?)
-            }
+            "--token-lifetime" => config.token_lifetime = Duration::from_secs(number(&flag, &value()?)?),
             "--refresh-token-lifetime" => {
-                config.refresh_token_lifetime =
-                    Some(Duration::from_secs(number(&flag, &value()?)?));
+                config.refresh_token_lifetime = Some(Duration::from_secs(number(&flag, &value()?)?));
             }
             "--client-id" => config.client_id = value()?,
             "--client-secret" => config.client_secret = value()?,
@@ -70,9 +59,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
 }
 
 fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
-    value
-        .parse()
-        .map_err(|_| format!("{flag}: not a valid number: {value}"))
+    value.parse().map_err(|_| format!("{flag}: not a valid number: {value}"))
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -115,11 +102,7 @@ fn announce(sandbox: &Sandbox) -> io::Result<()> {
     writeln!(out, "  client id:       {}", config.client_id)?;
     writeln!(out, "  client secret:   {}", config.client_secret)?;
     writeln!(out, "  redirect URIs:   {}", config.redirect_uris.join(" "))?;
-    writeln!(
-        out,
-        "  token lifetime:  {}s",
-        config.token_lifetime.as_secs()
-    )?;
+    writeln!(out, "  token lifetime:  {}s", config.token_lifetime.as_secs())?;
     writeln!(out, "Point Kanka Link at it with:")?;
     writeln!(out, "  KANKA_LINK_URL={base}")?;
     writeln!(out, "  KANKA_LINK_API_URL={}", sandbox.api_url())?;

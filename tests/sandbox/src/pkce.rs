@@ -38,7 +38,5 @@ impl Challenge {
 /// `^[A-Za-z0-9\-._~]{43,128}$`, used for both challenges and verifiers.
 pub(crate) fn is_well_formed(value: &str) -> bool {
     (43..=128).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }

@@ -28,13 +28,9 @@ impl RateWindow {
             let left = (started + WINDOW).saturating_duration_since(now);
             // Round up: retrying after the advertised seconds must succeed.
             let retry_after_secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-            return Verdict::Limited {
-                retry_after_secs: retry_after_secs.max(1),
-            };
+            return Verdict::Limited { retry_after_secs: retry_after_secs.max(1) };
         }
         self.hits += 1;
-        Verdict::Allowed {
-            remaining: limit - self.hits,
-        }
+        Verdict::Allowed { remaining: limit - self.hits }
     }
 }

@@ -17,19 +17,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/campaigns", get(api::campaigns))
         .route_layer(middleware::from_fn_with_state(shared.clone(), api::guard));
     Router::new()
-        .route(
-            "/oauth/authorize",
-            get(authorize::show)
-                .post(authorize::decide)
-                .delete(authorize::decide),
-        )
+        .route("/oauth/authorize", get(authorize::show).post(authorize::decide).delete(authorize::decide))
         .route("/oauth/token", post(token::issue))
         .nest("/api/1.0", api)
         .nest("/__sandbox", control::router())
-        .layer(middleware::from_fn_with_state(
-            shared.clone(),
-            faults::apply,
-        ))
+        .layer(middleware::from_fn_with_state(shared.clone(), faults::apply))
         .layer(middleware::from_fn(log))
         .with_state(shared)
 }
@@ -40,9 +32,6 @@ async fn log(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
-    eprintln!(
-        "kanka-sandbox: {method} {path} {}",
-        response.status().as_u16()
-    );
+    eprintln!("kanka-sandbox: {method} {path} {}", response.status().as_u16());
     response
 }

@@ -14,10 +14,7 @@ const JWT_HEADER: &str = r#"{"typ":"JWT","alg":"RS256"}"#;
 /// An access token that looks like Passport's RS256 JWT (about 1,000 chars).
 /// The signature is random bytes: nothing verifies it but the sandbox's own map.
 pub(crate) fn access_token(client_id: &str, user_id: u64, lifetime: Duration) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs_f64();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64();
     let claims = serde_json::json!({
         "aud": client_id,
         "jti": hex(&random_bytes(40)),
@@ -43,11 +40,7 @@ pub(crate) fn opaque() -> String {
 
 /// A consent-page handle, like Passport's `Str::random(40)`.
 pub(crate) fn auth_token() -> String {
-    rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(40)
-        .map(char::from)
-        .collect()
+    rand::rng().sample_iter(Alphanumeric).take(40).map(char::from).collect()
 }
 
 fn random_bytes(len: usize) -> Vec<u8> {
@@ -57,10 +50,8 @@ fn random_bytes(len: usize) -> Vec<u8> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }

@@ -38,14 +38,8 @@ impl Sandbox {
         std::thread::Builder::new()
             .name("kanka-sandbox".into())
             .spawn(move || serve(listener, app, ready_tx, stop_rx, stopped_tx))?;
-        ready_rx
-            .await
-            .map_err(|_| io::Error::other("kanka-sandbox server thread exited"))??;
-        Ok(Sandbox {
-            shared,
-            stop: Some(stop_tx),
-            stopped: Some(stopped_rx),
-        })
+        ready_rx.await.map_err(|_| io::Error::other("kanka-sandbox server thread exited"))??;
+        Ok(Sandbox { shared, stop: Some(stop_tx), stopped: Some(stopped_rx) })
     }
 
     /// `http://127.0.0.1:PORT`; OAuth lives at `{base}/oauth/...`.
@@ -119,10 +113,7 @@ fn serve(
     stop: oneshot::Receiver<()>,
     stopped: oneshot::Sender<()>,
 ) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             let _ = ready.send(Err(error));

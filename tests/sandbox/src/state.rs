@@ -35,11 +35,7 @@ impl Shared {
             faults: FaultQueue::default(),
             rate: RateWindow::default(),
         };
-        Shared {
-            config,
-            base_url,
-            inner: Mutex::new(inner),
-        }
+        Shared { config, base_url, inner: Mutex::new(inner) }
     }
 
     /// Handlers never hold the lock across an await, so a poisoned lock only
@@ -80,7 +76,6 @@ impl Inner {
     /// access token lifetime unless one was configured.
     pub(crate) fn issue_tokens(&mut self, config: &SandboxConfig, client_id: &str) -> Issued {
         let refresh = config.refresh_token_lifetime.unwrap_or(self.token_lifetime);
-        self.store
-            .issue_tokens(client_id, self.token_lifetime, refresh)
+        self.store.issue_tokens(client_id, self.token_lifetime, refresh)
     }
 }

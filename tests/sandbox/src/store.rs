@@ -99,22 +99,13 @@ impl Store {
         code
     }
 
-    pub(crate) fn issue_tokens(
-        &mut self,
-        client_id: &str,
-        lifetime: Duration,
-        refresh_lifetime: Duration,
-    ) -> Issued {
+    pub(crate) fn issue_tokens(&mut self, client_id: &str, lifetime: Duration, refresh_lifetime: Duration) -> Issued {
         let now = Instant::now();
         let access_token = secrets::access_token(client_id, USER_ID, lifetime);
         let refresh_token = secrets::opaque();
         self.access.insert(
             access_token.clone(),
-            AccessToken {
-                client_id: client_id.into(),
-                expires_at: now + lifetime,
-                revoked: false,
-            },
+            AccessToken { client_id: client_id.into(), expires_at: now + lifetime, revoked: false },
         );
         self.refresh.insert(
             refresh_token.clone(),
@@ -125,11 +116,7 @@ impl Store {
                 revoked: None,
             },
         );
-        Issued {
-            access_token,
-            refresh_token,
-            expires_in: lifetime.as_secs(),
-        }
+        Issued { access_token, refresh_token, expires_in: lifetime.as_secs() }
     }
 
     /// Revokes a refresh token and its access token, as a successful refresh does.
@@ -145,15 +132,11 @@ impl Store {
     /// Passport skips the consent screen when the user already holds a live token for the client.
     pub(crate) fn has_valid_token(&self, client_id: &str) -> bool {
         let now = Instant::now();
-        self.access
-            .values()
-            .any(|t| t.client_id == client_id && !t.revoked && now < t.expires_at)
+        self.access.values().any(|t| t.client_id == client_id && !t.revoked && now < t.expires_at)
     }
 
     pub(crate) fn access_token_is_valid(&self, token: &str) -> bool {
-        self.access
-            .get(token)
-            .is_some_and(|t| !t.revoked && Instant::now() < t.expires_at)
+        self.access.get(token).is_some_and(|t| !t.revoked && Instant::now() < t.expires_at)
     }
 
     pub(crate) fn revoke_all(&mut self) {

@@ -28,22 +28,14 @@ struct TokenBody {
     refresh_token: String,
 }
 
-pub(crate) async fn issue(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(crate) async fn issue(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let form = Params::from_form_body(&headers, &body);
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let mut inner = shared.lock();
     inner.stats.token_requests += 1;
     inner.stats.last_token_request_fields = form.sorted_names();
-    inner.stats.last_token_request_accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    inner.stats.last_token_request_accept =
+        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(str::to_owned);
     match grant(&shared.config, &mut inner, &form, authorization) {
         Ok(issued) => success(issued),
         Err(error) => {
@@ -76,11 +68,7 @@ fn grant(
 
 /// Client credentials from the form, else from HTTP Basic auth (league reads both).
 /// The sandbox has one client, so success means `config.client_id`.
-fn authenticate_client(
-    config: &SandboxConfig,
-    form: &Params,
-    authorization: Option<&str>,
-) -> Result<(), OAuthError> {
+fn authenticate_client(config: &SandboxConfig, form: &Params, authorization: Option<&str>) -> Result<(), OAuthError> {
     let basic = authorization.and_then(basic_credentials);
     let (basic_id, basic_secret) = match &basic {
         Some((id, secret)) => (Some(id.as_str()), Some(secret.as_str())),
@@ -93,10 +81,8 @@ fn authenticate_client(
     if client_id != config.client_id {
         return Err(OAuthError::invalid_client());
     }
-    let secret = form
-        .get("client_secret")
-        .or(basic_secret)
-        .ok_or_else(|| OAuthError::invalid_request("client_secret"))?;
+    let secret =
+        form.get("client_secret").or(basic_secret).ok_or_else(|| OAuthError::invalid_request("client_secret"))?;
     if secret != config.client_secret {
         return Err(OAuthError::invalid_client());
     }
@@ -113,40 +99,28 @@ fn basic_credentials(header: &str) -> Option<(String, String)> {
 
 /// Kanka defines no scopes, so any requested scope is unknown.
 fn check_scope(form: &Params) -> Result<(), OAuthError> {
-    match form
-        .get("scope")
-        .and_then(|s| s.split(' ').find(|s| !s.is_empty()))
-    {
+    match form.get("scope").and_then(|s| s.split(' ').find(|s| !s.is_empty())) {
         Some(scope) => Err(OAuthError::invalid_scope(scope)),
         None => Ok(()),
     }
 }
 
-fn exchange_code(
-    config: &SandboxConfig,
-    inner: &mut Inner,
-    form: &Params,
-) -> Result<Issued, OAuthError> {
+fn exchange_code(config: &SandboxConfig, inner: &mut Inner, form: &Params) -> Result<Issued, OAuthError> {
     let client_id = config.client_id.as_str();
-    let code = form
-        .get("code")
-        .ok_or_else(|| OAuthError::invalid_request("code"))?;
-    let record =
-        inner.store.codes.get(code).ok_or_else(|| {
-            OAuthError::invalid_request_hint("Cannot decrypt the authorization code")
-        })?;
+    let code = form.get("code").ok_or_else(|| OAuthError::invalid_request("code"))?;
+    let record = inner
+        .store
+        .codes
+        .get(code)
+        .ok_or_else(|| OAuthError::invalid_request_hint("Cannot decrypt the authorization code"))?;
     if Instant::now() > record.expires_at {
         return Err(OAuthError::invalid_grant("Authorization code has expired"));
     }
     if record.revoked {
-        return Err(OAuthError::invalid_grant(
-            "Authorization code has been revoked",
-        ));
+        return Err(OAuthError::invalid_grant("Authorization code has been revoked"));
     }
     if record.client_id != client_id {
-        return Err(OAuthError::invalid_request_hint(
-            "Authorization code was not issued to this client",
-        ));
+        return Err(OAuthError::invalid_request_hint("Authorization code was not issued to this client"));
     }
     let redirect_uri = form.get("redirect_uri");
     if record.redirect_uri.is_some() && redirect_uri.is_none() {
@@ -160,9 +134,7 @@ fn exchange_code(
         (None, None) => {}
         // league 9 blocks a PKCE downgrade: a verifier for a code issued without a challenge.
         (None, Some(_)) => {
-            return Err(OAuthError::invalid_request_hint(
-                "code_verifier received when no code_challenge is present",
-            ));
+            return Err(OAuthError::invalid_request_hint("code_verifier received when no code_challenge is present"));
         }
         (Some(_), None) => return Err(OAuthError::invalid_request("code_verifier")),
         (Some(challenge), Some(verifier)) => {
@@ -172,9 +144,7 @@ fn exchange_code(
                 ));
             }
             if !challenge.is_met_by(verifier) {
-                return Err(OAuthError::invalid_grant(
-                    "Failed to verify `code_verifier`.",
-                ));
+                return Err(OAuthError::invalid_grant("Failed to verify `code_verifier`."));
             }
         }
     }
@@ -199,18 +169,14 @@ fn note_reuse(inner: &mut Inner, form: &Params) {
 
 fn refresh(config: &SandboxConfig, inner: &mut Inner, form: &Params) -> Result<Issued, OAuthError> {
     let client_id = config.client_id.as_str();
-    let token = form
-        .get("refresh_token")
-        .ok_or_else(|| OAuthError::invalid_request("refresh_token"))?;
+    let token = form.get("refresh_token").ok_or_else(|| OAuthError::invalid_request("refresh_token"))?;
     let record = inner
         .store
         .refresh
         .get(token)
         .ok_or_else(|| OAuthError::invalid_refresh_token("Cannot decrypt the refresh token"))?;
     if record.client_id != client_id {
-        return Err(OAuthError::invalid_refresh_token(
-            "Token is not linked to client",
-        ));
+        return Err(OAuthError::invalid_refresh_token("Token is not linked to client"));
     }
     if Instant::now() > record.expires_at {
         return Err(OAuthError::invalid_refresh_token("Token has expired"));

@@ -74,12 +74,33 @@ async fn oauth_errors_from_the_token_endpoint_are_typed() {
     let json = "application/json";
     let cases = [
         (
-            fault(400, r#"{"error":"invalid_request","error_description":"The request is missing a required parameter.","hint":"Check the `redirect_uri` parameter"}"#, json),
+            fault(
+                400,
+                r#"{"error":"invalid_request","error_description":"The request is missing a required parameter.","hint":"Check the `redirect_uri` parameter"}"#,
+                json,
+            ),
             ErrorCode::InvalidRequest,
         ),
-        (fault(401, r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#, json), ErrorCode::InvalidClient),
-        (fault(400, r#"{"error":"invalid_grant","error_description":"The provided authorization grant is invalid."}"#, json), ErrorCode::InvalidGrant),
-        (fault(400, r#"{"error":"unsupported_grant_type","error_description":"The authorization grant type is not supported."}"#, json), ErrorCode::InvalidRequest),
+        (
+            fault(401, r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#, json),
+            ErrorCode::InvalidClient,
+        ),
+        (
+            fault(
+                400,
+                r#"{"error":"invalid_grant","error_description":"The provided authorization grant is invalid."}"#,
+                json,
+            ),
+            ErrorCode::InvalidGrant,
+        ),
+        (
+            fault(
+                400,
+                r#"{"error":"unsupported_grant_type","error_description":"The authorization grant type is not supported."}"#,
+                json,
+            ),
+            ErrorCode::InvalidRequest,
+        ),
         (fault(400, "<html>Bad Request</html>", "text/html"), ErrorCode::UnexpectedResponse),
     ];
     for (fault, expected) in cases {
@@ -110,7 +131,10 @@ async fn a_refused_connection_is_a_network_error() {
     let World { sandbox, linker, .. } = world;
     sandbox.shutdown().await;
     let err = linker.refresh_now().await.unwrap_err();
-    assert!(matches!(&err, Error::Network { host, detail } if host == "127.0.0.1" && detail.contains("refused")), "{err:?}");
+    assert!(
+        matches!(&err, Error::Network { host, detail } if host == "127.0.0.1" && detail.contains("refused")),
+        "{err:?}"
+    );
     assert!(err.hint().unwrap().contains("internet connection"));
     assert_eq!(linker.access_token().await.unwrap().secret(), &token, "the stored token is kept");
     assert_eq!(linker.status().state, State::Connected);
@@ -127,7 +151,10 @@ async fn an_unknown_host_is_a_dns_error() {
     let sandbox_url = format!("{}/oauth/authorize?{}", world.sandbox.base_url(), request.url.query().unwrap());
     let callback = world.consent(&sandbox_url.parse().unwrap(), true).await;
     let err = world.linker.handle_callback(&callback).await.unwrap_err();
-    assert!(matches!(&err, Error::Network { host, detail } if host == "kanka-link-test.invalid" && detail.contains("DNS")), "{err:?}");
+    assert!(
+        matches!(&err, Error::Network { host, detail } if host == "kanka-link-test.invalid" && detail.contains("DNS")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

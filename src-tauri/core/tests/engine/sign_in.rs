@@ -74,12 +74,19 @@ async fn a_code_bound_to_another_pkce_challenge_is_refused() {
     let request = world.linker.begin_connect().await.unwrap();
     // An attacker's challenge in the authorization request: our verifier cannot match it.
     let mut forged = request.url.clone();
-    let pairs: Vec<(String, String)> = request
-        .url
-        .query_pairs()
-        .into_owned()
-        .map(|(k, v)| if k == "code_challenge" { (k, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned()) } else { (k, v) })
-        .collect();
+    let pairs: Vec<(String, String)> =
+        request
+            .url
+            .query_pairs()
+            .into_owned()
+            .map(|(k, v)| {
+                if k == "code_challenge" {
+                    (k, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned())
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
     forged.query_pairs_mut().clear().extend_pairs(pairs);
     let callback = world.consent(&forged, true).await;
 

@@ -72,7 +72,8 @@ async fn failures_back_off_exponentially_and_then_succeed() {
     for attempt in 1..=failures {
         wait_for_sandbox(&world.sandbox, "a failed attempt", |s| s.faults_served == u64::from(attempt)).await;
         let status = wait_for_status(&world.linker, "the retry to be planned", |s| {
-            s.state == State::Connected && s.last_error.as_ref().is_some_and(|e| e.code == ErrorCode::ServerError)
+            s.state == State::Connected
+                && s.last_error.as_ref().is_some_and(|e| e.code == ErrorCode::ServerError)
                 && s.next_refresh_at.is_some_and(|at| at > world.clock.now())
         })
         .await;

@@ -25,10 +25,7 @@ pub async fn sandbox_with(config: SandboxConfig) -> Sandbox {
 
 /// A client that does not follow redirects, so tests can read `Location`.
 pub fn http() -> Client {
-    Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client builds")
+    Client::builder().redirect(Policy::none()).build().expect("client builds")
 }
 
 pub struct Pkce {
@@ -37,16 +34,9 @@ pub struct Pkce {
 }
 
 pub fn pkce() -> Pkce {
-    let verifier: String = rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(64)
-        .map(char::from)
-        .collect();
+    let verifier: String = rand::rng().sample_iter(Alphanumeric).take(64).map(char::from).collect();
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(&verifier));
-    Pkce {
-        verifier,
-        challenge,
-    }
+    Pkce { verifier, challenge }
 }
 
 pub struct Tokens {
@@ -90,21 +80,13 @@ pub async fn approve(http: &Client, sandbox: &Sandbox, auth_token: &str) -> Resp
 }
 
 pub fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .expect("a Location header")
-        .to_str()
-        .unwrap()
-        .to_owned()
+    response.headers().get("location").expect("a Location header").to_str().unwrap().to_owned()
 }
 
 /// The query parameters of a redirect target.
 pub fn query_of(location: &str) -> HashMap<String, String> {
     let query = location.split_once('?').map_or("", |(_, q)| q);
-    url::form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect()
+    url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()
 }
 
 /// Authorize (with S256 PKCE) and approve: returns the code and its PKCE pair.
@@ -112,11 +94,7 @@ pub async fn code_with_pkce(http: &Client, sandbox: &Sandbox) -> (String, Pkce) 
     let pkce = pkce();
     let url = authorize_url(
         sandbox,
-        &[
-            ("state", "st4te"),
-            ("code_challenge", &pkce.challenge),
-            ("code_challenge_method", "S256"),
-        ],
+        &[("state", "st4te"), ("code_challenge", &pkce.challenge), ("code_challenge_method", "S256")],
     );
     let token = open_consent(http, &url).await;
     let response = approve(http, sandbox, &token).await;
@@ -189,12 +167,7 @@ pub async fn profile(http: &Client, sandbox: &Sandbox, access: &str) -> Response
 }
 
 /// Asserts an OAuth error answer and returns its body.
-pub async fn expect_error(
-    response: Response,
-    status: StatusCode,
-    error: &str,
-    hint: Option<&str>,
-) -> Value {
+pub async fn expect_error(response: Response, status: StatusCode, error: &str, hint: Option<&str>) -> Value {
     assert_eq!(response.status(), status);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], error, "{body}");

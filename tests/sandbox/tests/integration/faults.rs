@@ -17,26 +17,11 @@ async fn a_503_twice_then_normal_service() {
     for _ in 0..2 {
         let response = exchange(&http, &sandbox, &code, &pkce.verifier).await;
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert!(
-            response.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("text/html")
-        );
-        assert!(
-            response
-                .text()
-                .await
-                .unwrap()
-                .contains("503 Service Unavailable")
-        );
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(response.text().await.unwrap().contains("503 Service Unavailable"));
     }
     let response = exchange(&http, &sandbox, &code, &pkce.verifier).await;
-    assert_eq!(
-        response.status(),
-        StatusCode::OK,
-        "the code survived: the server never saw those requests"
-    );
+    assert_eq!(response.status(), StatusCode::OK, "the code survived: the server never saw those requests");
 
     let stats = sandbox.stats();
     assert_eq!(stats.faults_served, 2);
@@ -56,10 +41,7 @@ async fn a_delay_then_normal_service() {
     assert!(started.elapsed() >= Duration::from_millis(400));
 
     let started = Instant::now();
-    assert_eq!(
-        profile(&http, &sandbox, &tokens.access).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(profile(&http, &sandbox, &tokens.access).await.status(), StatusCode::OK);
     assert!(started.elapsed() < Duration::from_millis(400));
     assert_eq!(sandbox.stats().faults_served, 1);
 }
@@ -75,20 +57,10 @@ async fn faults_queue_in_order_over_http() {
                "content_type": "application/json", "retry_after": null}),
     ];
     for fault in &faults {
-        let response = http
-            .post(format!("{controls}/faults"))
-            .json(fault)
-            .send()
-            .await
-            .unwrap();
+        let response = http.post(format!("{controls}/faults")).json(fault).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
     }
-    let bad = http
-        .post(format!("{controls}/faults"))
-        .json(&json!({"path": "/x", "count": 0}))
-        .send()
-        .await
-        .unwrap();
+    let bad = http.post(format!("{controls}/faults")).json(&json!({"path": "/x", "count": 0})).send().await.unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 
     let first = token_request(&http, &sandbox, &[]).await;
@@ -107,23 +79,12 @@ async fn faults_queue_in_order_over_http() {
     )
     .await;
 
-    let stats: Stats = http
-        .get(format!("{controls}/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats: Stats = http.get(format!("{controls}/stats")).send().await.unwrap().json().await.unwrap();
     assert_eq!(stats.faults_served, 2);
     assert_eq!(stats.token_requests, 1);
     assert_eq!(stats, sandbox.stats());
 
-    let reset = http
-        .post(format!("{controls}/reset-stats"))
-        .send()
-        .await
-        .unwrap();
+    let reset = http.post(format!("{controls}/reset-stats")).send().await.unwrap();
     assert_eq!(reset.status(), StatusCode::OK);
     assert_eq!(sandbox.stats(), Stats::default());
 }
@@ -143,11 +104,7 @@ async fn token_lifetime_is_configurable_over_http() {
     assert_eq!(body["token_lifetime_secs"], 40);
 
     let (code, pkce) = code_with_pkce(&http, &sandbox).await;
-    let body: Value = exchange(&http, &sandbox, &code, &pkce.verifier)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body: Value = exchange(&http, &sandbox, &code, &pkce.verifier).await.json().await.unwrap();
     assert_eq!(body["expires_in"], 40);
 }
 
@@ -158,7 +115,11 @@ async fn serves_while_the_test_runtime_is_blocked() {
     let sandbox = sandbox().await;
     let address = sandbox.base_url().trim_start_matches("http://").to_owned();
     let mut stream = std::net::TcpStream::connect(&address).unwrap();
-    write!(stream, "GET /oauth/authorize?response_type=code&client_id=7 HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET /oauth/authorize?response_type=code&client_id=7 HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");

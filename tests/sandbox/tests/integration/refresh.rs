@@ -15,10 +15,7 @@ async fn refresh_rotates_and_the_old_token_is_refused() {
     let second = tokens_of(refresh(&http, &sandbox, &first.refresh).await).await;
     assert_ne!(second.access, first.access);
     assert_ne!(second.refresh, first.refresh);
-    assert!(
-        !sandbox.access_token_is_valid(&first.access),
-        "rotation revokes the old access token"
-    );
+    assert!(!sandbox.access_token_is_valid(&first.access), "rotation revokes the old access token");
     assert!(sandbox.access_token_is_valid(&second.access));
     assert_eq!(
         sandbox.stats().last_token_request_fields,
@@ -26,13 +23,7 @@ async fn refresh_rotates_and_the_old_token_is_refused() {
     );
 
     let reused = refresh(&http, &sandbox, &first.refresh).await;
-    let body = expect_error(
-        reused,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-        Some("Token has been revoked"),
-    )
-    .await;
+    let body = expect_error(reused, StatusCode::BAD_REQUEST, "invalid_grant", Some("Token has been revoked")).await;
     assert_eq!(body["error_description"], "The refresh token is invalid.");
     assert_eq!(sandbox.stats().refresh_token_reuse, 1);
 
@@ -42,30 +33,15 @@ async fn refresh_rotates_and_the_old_token_is_refused() {
     assert!(sandbox.access_token_is_valid(&third.access));
 
     let unknown = refresh(&http, &sandbox, "def50200abc").await;
-    expect_error(
-        unknown,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-        Some("Cannot decrypt the refresh token"),
-    )
-    .await;
+    expect_error(unknown, StatusCode::BAD_REQUEST, "invalid_grant", Some("Cannot decrypt the refresh token")).await;
     let missing = token_request(
         &http,
         &sandbox,
-        &[
-            ("grant_type", "refresh_token"),
-            ("client_id", "7"),
-            ("client_secret", SECRET),
-        ],
+        &[("grant_type", "refresh_token"), ("client_id", "7"), ("client_secret", SECRET)],
     )
     .await;
-    expect_error(
-        missing,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        Some("Check the `refresh_token` parameter"),
-    )
-    .await;
+    expect_error(missing, StatusCode::BAD_REQUEST, "invalid_request", Some("Check the `refresh_token` parameter"))
+        .await;
 
     let stats = sandbox.stats();
     assert_eq!(stats.refreshes, 2);
@@ -81,11 +57,7 @@ async fn revoke_all_ends_every_grant() {
     let (code, pkce) = code_with_pkce(&http, &sandbox).await;
     let tokens = login(&http, &sandbox).await;
 
-    let revoked = http
-        .post(format!("{}/__sandbox/revoke", sandbox.base_url()))
-        .send()
-        .await
-        .unwrap();
+    let revoked = http.post(format!("{}/__sandbox/revoke", sandbox.base_url())).send().await.unwrap();
     assert_eq!(revoked.status(), StatusCode::OK);
 
     assert!(!sandbox.access_token_is_valid(&tokens.access));
@@ -93,33 +65,15 @@ async fn revoke_all_ends_every_grant() {
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
     let body: Value = me.json().await.unwrap();
     assert_eq!(body["code"], 401);
-    assert_eq!(
-        body["error"],
-        "Invalid authentication token. Please generate a new token."
-    );
+    assert_eq!(body["error"], "Invalid authentication token. Please generate a new token.");
 
     let refreshed = refresh(&http, &sandbox, &tokens.refresh).await;
-    expect_error(
-        refreshed,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-        Some("Token has been revoked"),
-    )
-    .await;
-    assert_eq!(
-        sandbox.stats().refresh_token_reuse,
-        0,
-        "revoked by the user, not rotated"
-    );
+    expect_error(refreshed, StatusCode::BAD_REQUEST, "invalid_grant", Some("Token has been revoked")).await;
+    assert_eq!(sandbox.stats().refresh_token_reuse, 0, "revoked by the user, not rotated");
 
     let exchanged = exchange(&http, &sandbox, &code, &pkce.verifier).await;
-    expect_error(
-        exchanged,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-        Some("Authorization code has been revoked"),
-    )
-    .await;
+    expect_error(exchanged, StatusCode::BAD_REQUEST, "invalid_grant", Some("Authorization code has been revoked"))
+        .await;
 }
 
 #[tokio::test]
@@ -133,26 +87,14 @@ async fn tokens_expire_after_their_lifetime() {
     assert_eq!(body["expires_in"], 1);
     let access = body["access_token"].as_str().unwrap();
     let refresh_token = body["refresh_token"].as_str().unwrap();
-    assert_eq!(
-        profile(&http, &sandbox, access).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(profile(&http, &sandbox, access).await.status(), StatusCode::OK);
 
     tokio::time::sleep(Duration::from_millis(1300)).await;
     assert!(!sandbox.access_token_is_valid(access));
-    assert_eq!(
-        profile(&http, &sandbox, access).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(profile(&http, &sandbox, access).await.status(), StatusCode::UNAUTHORIZED);
     // The refresh token follows the access token lifetime unless configured.
     let refreshed = refresh(&http, &sandbox, refresh_token).await;
-    expect_error(
-        refreshed,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-        Some("Token has expired"),
-    )
-    .await;
+    expect_error(refreshed, StatusCode::BAD_REQUEST, "invalid_grant", Some("Token has expired")).await;
 }
 
 #[tokio::test]

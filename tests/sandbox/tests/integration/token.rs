@@ -13,13 +13,7 @@ async fn pkce_failures_are_refused_and_leave_the_code_usable() {
 
     let other = crate::common::pkce();
     let response = exchange(&http, &sandbox, &code, &other.verifier).await;
-    expect_error(
-        response,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-        Some("Failed to verify `code_verifier`."),
-    )
-    .await;
+    expect_error(response, StatusCode::BAD_REQUEST, "invalid_grant", Some("Failed to verify `code_verifier`.")).await;
 
     let missing = token_request(
         &http,
@@ -33,19 +27,10 @@ async fn pkce_failures_are_refused_and_leave_the_code_usable() {
         ],
     )
     .await;
-    expect_error(
-        missing,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        Some("Check the `code_verifier` parameter"),
-    )
-    .await;
+    expect_error(missing, StatusCode::BAD_REQUEST, "invalid_request", Some("Check the `code_verifier` parameter"))
+        .await;
 
-    for malformed in [
-        "too-short",
-        &"a".repeat(129),
-        &format!("{}!", "a".repeat(50)),
-    ] {
+    for malformed in ["too-short", &"a".repeat(129), &format!("{}!", "a".repeat(50))] {
         let response = exchange(&http, &sandbox, &code, malformed).await;
         expect_error(
             response,
@@ -70,40 +55,18 @@ async fn a_code_works_once() {
     let sandbox = sandbox().await;
     let http = http();
     let (code, pkce) = code_with_pkce(&http, &sandbox).await;
-    assert_eq!(
-        exchange(&http, &sandbox, &code, &pkce.verifier)
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(exchange(&http, &sandbox, &code, &pkce.verifier).await.status(), StatusCode::OK);
 
     let reused = exchange(&http, &sandbox, &code, &pkce.verifier).await;
-    let body = expect_error(
-        reused,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-        Some("Authorization code has been revoked"),
-    )
-    .await;
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .starts_with("The provided authorization grant")
-    );
-    assert!(
-        body.get("message").is_none(),
-        "league 9 sends no message key"
-    );
+    let body =
+        expect_error(reused, StatusCode::BAD_REQUEST, "invalid_grant", Some("Authorization code has been revoked"))
+            .await;
+    assert!(body["error_description"].as_str().unwrap().starts_with("The provided authorization grant"));
+    assert!(body.get("message").is_none(), "league 9 sends no message key");
 
     let unknown = exchange(&http, &sandbox, "def50200not-a-code", &pkce.verifier).await;
-    expect_error(
-        unknown,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        Some("Cannot decrypt the authorization code"),
-    )
-    .await;
+    expect_error(unknown, StatusCode::BAD_REQUEST, "invalid_request", Some("Cannot decrypt the authorization code"))
+        .await;
 }
 
 #[tokio::test]
@@ -123,18 +86,11 @@ async fn client_authentication_errors() {
         fields
     };
     let send = |fields: Vec<(&'static str, String)>| {
-        http.post(format!("{}/oauth/token", sandbox.base_url()))
-            .form(&fields)
-            .send()
+        http.post(format!("{}/oauth/token", sandbox.base_url())).form(&fields).send()
     };
 
-    let wrong = send(fields(Some("7"), Some("not-the-secret")))
-        .await
-        .unwrap();
-    assert!(
-        wrong.headers().get("www-authenticate").is_none(),
-        "no Basic auth was used"
-    );
+    let wrong = send(fields(Some("7"), Some("not-the-secret"))).await.unwrap();
+    assert!(wrong.headers().get("www-authenticate").is_none(), "no Basic auth was used");
     let body = expect_error(wrong, StatusCode::UNAUTHORIZED, "invalid_client", None).await;
     assert_eq!(body["error_description"], "Client authentication failed");
 
@@ -142,29 +98,13 @@ async fn client_authentication_errors() {
     expect_error(unknown, StatusCode::UNAUTHORIZED, "invalid_client", None).await;
 
     let no_secret = send(fields(Some("7"), None)).await.unwrap();
-    expect_error(
-        no_secret,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        Some("Check the `client_secret` parameter"),
-    )
-    .await;
+    expect_error(no_secret, StatusCode::BAD_REQUEST, "invalid_request", Some("Check the `client_secret` parameter"))
+        .await;
 
     let no_client = send(fields(None, Some(SECRET))).await.unwrap();
-    expect_error(
-        no_client,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        Some("Check the `client_id` parameter"),
-    )
-    .await;
+    expect_error(no_client, StatusCode::BAD_REQUEST, "invalid_request", Some("Check the `client_id` parameter")).await;
 
-    let no_grant = token_request(
-        &http,
-        &sandbox,
-        &[("client_id", "7"), ("client_secret", SECRET)],
-    )
-    .await;
+    let no_grant = token_request(&http, &sandbox, &[("client_id", "7"), ("client_secret", SECRET)]).await;
     expect_error(
         no_grant,
         StatusCode::BAD_REQUEST,
@@ -173,22 +113,11 @@ async fn client_authentication_errors() {
     )
     .await;
 
-    let password = token_request(
-        &http,
-        &sandbox,
-        &[("grant_type", "password"), ("client_id", "7")],
-    )
-    .await;
+    let password = token_request(&http, &sandbox, &[("grant_type", "password"), ("client_id", "7")]).await;
     assert_eq!(password.status(), StatusCode::BAD_REQUEST);
 
     // None of these consumed the code.
-    assert_eq!(
-        send(fields(Some("7"), Some(SECRET)))
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(send(fields(Some("7"), Some(SECRET))).await.unwrap().status(), StatusCode::OK);
     let stats = sandbox.stats();
     assert_eq!(stats.invalid_client, 2);
     assert_eq!(stats.invalid_request, 2);
@@ -207,32 +136,20 @@ async fn basic_auth_client_credentials() {
     ];
     let url = format!("{}/oauth/token", sandbox.base_url());
 
-    let wrong = http
-        .post(&url)
-        .basic_auth("7", Some("nope"))
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
+    let wrong = http.post(&url).basic_auth("7", Some("nope")).form(&fields).send().await.unwrap();
     assert_eq!(wrong.headers()["www-authenticate"], "Basic realm=\"OAuth\"");
     expect_error(wrong, StatusCode::UNAUTHORIZED, "invalid_client", None).await;
 
     let good = http
         .post(&url)
-        .header(
-            "authorization",
-            format!("Basic {}", STANDARD.encode(format!("7:{SECRET}"))),
-        )
+        .header("authorization", format!("Basic {}", STANDARD.encode(format!("7:{SECRET}"))))
         .form(&fields)
         .send()
         .await
         .unwrap();
     assert_eq!(good.status(), StatusCode::OK);
     let fields = sandbox.stats().last_token_request_fields;
-    assert_eq!(
-        fields,
-        ["code", "code_verifier", "grant_type", "redirect_uri"]
-    );
+    assert_eq!(fields, ["code", "code_verifier", "grant_type", "redirect_uri"]);
 }
 
 #[tokio::test]
@@ -252,27 +169,10 @@ async fn redirect_uri_must_repeat_the_authorize_one() {
         fields
     };
 
-    let different = token_request(
-        &http,
-        &sandbox,
-        &with_redirect(Some("kanka-link://oauth/other")),
-    )
-    .await;
-    expect_error(
-        different,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        Some("Invalid redirect URI"),
-    )
-    .await;
+    let different = token_request(&http, &sandbox, &with_redirect(Some("kanka-link://oauth/other"))).await;
+    expect_error(different, StatusCode::BAD_REQUEST, "invalid_request", Some("Invalid redirect URI")).await;
     let missing = token_request(&http, &sandbox, &with_redirect(None)).await;
-    expect_error(
-        missing,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        Some("Check the `redirect_uri` parameter"),
-    )
-    .await;
+    expect_error(missing, StatusCode::BAD_REQUEST, "invalid_request", Some("Check the `redirect_uri` parameter")).await;
     let good = token_request(&http, &sandbox, &with_redirect(Some(REDIRECT))).await;
     assert_eq!(good.status(), StatusCode::OK);
 }
@@ -313,13 +213,7 @@ async fn scopes_are_refused_and_secrets_never_recorded() {
         ],
     )
     .await;
-    expect_error(
-        response,
-        StatusCode::BAD_REQUEST,
-        "invalid_scope",
-        Some("Check the `*` scope"),
-    )
-    .await;
+    expect_error(response, StatusCode::BAD_REQUEST, "invalid_scope", Some("Check the `*` scope")).await;
 
     let stats = serde_json::to_string(&sandbox.stats()).unwrap();
     assert!(!stats.contains(SECRET) && !stats.contains(&code) && !stats.contains(&pkce.verifier));
