@@ -8,6 +8,14 @@ root="$(dirname "$here")"
 
 "$here/setup.sh" test
 
+# The engine stays free of Tauri, so the window and the command line share it unchanged.
+# (Library names, not `{p}`: the crate's own path, src-tauri/core, would match.)
+tauri_deps=$(cargo tree -p kanka-link-core -e normal --prefix none -f '{lib}' | grep -c tauri || true)
+if [ "$tauri_deps" != 0 ]; then
+  echo "kanka-link-core depends on Tauri; keep the engine free of it" >&2
+  exit 1
+fi
+
 # cargo and rustup keep their real homes; everything else gets a fresh one.
 export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"

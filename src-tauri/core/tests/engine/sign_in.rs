@@ -176,3 +176,41 @@ async fn disconnecting_forgets_every_token_and_says_where_to_revoke() {
     assert!(matches!(world.linker.access_token().await, Err(Error::NotConnected)));
     assert_eq!(world.open_another().status().state, State::Disconnected);
 }
+
+#[tokio::test]
+async fn a_refresh_rotates_the_pair_and_the_old_refresh_token_is_refused() {
+    let world = World::start().await;
+    let first = world.connect().await;
+    let scope = world.scope();
+    let old_refresh = secret_tool_lookup(&format!("refresh-token:{scope}")).unwrap();
+    let old_access = world.access_token().await;
+
+    let status = world.linker.refresh_now().await.unwrap();
+    assert!(status.refreshed_at > first.refreshed_at);
+    let new_refresh = secret_tool_lookup(&format!("refresh-token:{scope}")).unwrap();
+    let new_access = world.access_token().await;
+    assert_ne!(new_refresh, old_refresh);
+    assert_ne!(new_access, old_access);
+    assert!(world.sandbox.access_token_is_valid(&new_access));
+    assert!(!world.sandbox.access_token_is_valid(&old_access), "the old access token was revoked");
+
+    // Kanka refuses the old refresh token now: we must never send it again.
+    let config = world.sandbox.config();
+    let answer = browser()
+        .post(format!("{}/oauth/token", world.sandbox.base_url()))
+        .header("Accept", "application/json")
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", old_refresh.trim()),
+            ("client_id", config.client_id.as_str()),
+            ("client_secret", config.client_secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    assert!(answer.text().await.unwrap().contains("\"error\":\"invalid_grant\""));
+    // That refusal was our probe, not the engine: the engine itself never reused a token.
+    assert_eq!(world.sandbox.stats().refresh_token_reuse, 1);
+    assert_eq!(world.linker.status().state, State::Connected);
+}

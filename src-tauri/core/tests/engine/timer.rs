@@ -58,7 +58,7 @@ async fn an_overdue_pair_is_refreshed_at_start_up() {
 }
 
 #[tokio::test]
-async fn failures_back_off_exponentially_and_then_succeed() {
+async fn server_errors_back_off_exponentially_then_the_refresh_succeeds() {
     let world = Setup::default().token_lifetime(3600).manual_clock().start().await;
     world.connect().await;
     let _timer = world.linker.spawn_background();
