@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Installs what Kanka Link needs on Debian/Ubuntu, and nothing that is already there.
 # As root it runs apt-get itself; otherwise it prints the one line to run and stops.
-#   tests/setup.sh test   packages to build and test
+#   tests/setup.sh build   to build the app
+#   tests/setup.sh demo    to build and run it (npm run demo)
+#   tests/setup.sh test    to build it and run every test (npm test)
 set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
 
 purpose="${1:-test}"
-build=(build-essential pkg-config)
-test=(dbus gnome-keyring libsecret-tools)
+# Tauri 2 on Linux: WebKitGTK 4.1 and its toolchain (see PLATFORM-NOTES).
+build=(build-essential pkg-config file libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libxdo-dev)
+# Running the window: a session bus, a keychain, the desktop's URL handlers.
+run=(dbus dbus-x11 gnome-keyring libsecret-tools xdg-utils desktop-file-utils libglib2.0-bin)
+# Tests: a headless X server and the WebKit WebDriver for the end-to-end tests.
+test=(xvfb xauth webkit2gtk-driver at-spi2-core)
 case "$purpose" in
-  test) wanted=("${build[@]}" "${test[@]}") ;;
-  *) echo "usage: $0 test" >&2; exit 2 ;;
+  build) wanted=("${build[@]}") ;;
+  demo) wanted=("${build[@]}" "${run[@]}") ;;
+  test) wanted=("${build[@]}" "${run[@]}" "${test[@]}") ;;
+  *) echo "usage: $0 build|demo|test" >&2; exit 2 ;;
 esac
 
 if ! command -v cargo >/dev/null; then
@@ -22,15 +31,27 @@ for package in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
   [ "$status" = installed ] || missing+=("$package")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-line="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
-if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-  echo "Kanka Link needs these system packages: ${missing[*]}" >&2
-  echo "Install them with:  sudo sh -c '$line'" >&2
-  exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+  line="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "Kanka Link needs these system packages: ${missing[*]}" >&2
+    echo "Install them with:  sudo sh -c '$line'" >&2
+    exit 1
+  fi
+  echo "Installing system packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "Installing system packages: ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# The Tauri CLI, Vite and TypeScript, exactly as locked.
+cd "$root"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# tauri-driver 2.x (plain `cargo install` would pick the 3.0 alpha).
+if [ "$purpose" = test ] && ! tauri-driver --help >/dev/null 2>&1; then
+  echo "Installing tauri-driver 2" >&2
+  cargo install tauri-driver --locked --version '^2' --quiet
+fi

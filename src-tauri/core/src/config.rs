@@ -31,6 +31,19 @@ pub enum Origin {
     Input,
 }
 
+impl Origin {
+    /// One word for the settings form: `environment`, `file`, `default`, `keychain` or `input`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Environment(_) => "environment",
+            Self::File(_) => "file",
+            Self::Default => "default",
+            Self::Keychain => "keychain",
+            Self::Input => "input",
+        }
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -117,36 +130,70 @@ const ENV_REDIRECT_URI: &str = "KANKA_LINK_REDIRECT_URI";
 const BUILT_IN_CLIENT_ID: Option<&str> = option_env!("KANKA_LINK_BUILT_IN_CLIENT_ID");
 const BUILT_IN_CLIENT_SECRET: Option<&str> = option_env!("KANKA_LINK_BUILT_IN_CLIENT_SECRET");
 
-impl Config {
-    /// The configuration of this process: its environment and the platform config file.
-    pub fn load(config_file: &Path) -> Result<Config> {
-        Self::from_sources(&ProcessEnvironment, config_file)
+/// One setting as found, before it is checked, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub value: String,
+    pub origin: Origin,
+}
+
+/// Every setting as found in the environment, the file and the defaults. The settings form
+/// shows these even when they do not make a valid [`Config`].
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub url: Setting,
+    pub api_url: Setting,
+    pub client_id: Setting,
+    pub redirect_uri: Setting,
+    pub client_secret: Option<(ClientSecret, Origin)>,
+}
+
+impl Sources {
+    /// The sources of this process: its environment and the platform config file.
+    pub fn load(config_file: &Path) -> Result<Sources> {
+        Self::gather(&ProcessEnvironment, config_file)
     }
 
-    pub fn from_sources(env: &dyn Environment, config_file: &Path) -> Result<Config> {
+    pub fn gather(env: &dyn Environment, config_file: &Path) -> Result<Sources> {
         let file = SettingsFile::read(config_file)?;
         let pick = |var: &'static str, from_file: &Option<String>, default: Option<&str>| {
             pick(env, var, from_file.as_deref(), config_file, default)
         };
-        let (url, url_origin) = pick(ENV_URL, &file.url, Some(DEFAULT_KANKA_URL));
-        let (api_url, api_origin) = pick(ENV_API_URL, &file.api_url, Some(DEFAULT_API_URL));
-        let (client_id, id_origin) = pick(ENV_CLIENT_ID, &file.client_id, BUILT_IN_CLIENT_ID);
-        let (redirect_uri, redirect_origin) = pick(ENV_REDIRECT_URI, &file.redirect_uri, Some(DEFAULT_REDIRECT_URI));
         let client_secret = match env.var(ENV_CLIENT_SECRET).filter(|s| !s.is_empty()) {
-            Some(secret) => Some(ClientSecret::new(secret)),
-            None => BUILT_IN_CLIENT_SECRET.map(|s| ClientSecret::new(s.to_owned())),
+            Some(secret) => Some((ClientSecret::new(secret), Origin::Environment(ENV_CLIENT_SECRET))),
+            None => BUILT_IN_CLIENT_SECRET.map(|s| (ClientSecret::new(s.to_owned()), Origin::Default)),
         };
-        let kanka_url = parse_server_url("url", &url, &url_origin)?;
-        let api_url = parse_server_url("api_url", &api_url, &api_origin)?;
-        let client_id = parse_client_id(&client_id, &id_origin)?;
-        let (redirect_uri, redirect) = parse_redirect_uri(&redirect_uri, &redirect_origin)?;
+        Ok(Sources {
+            url: pick(ENV_URL, &file.url, Some(DEFAULT_KANKA_URL)),
+            api_url: pick(ENV_API_URL, &file.api_url, Some(DEFAULT_API_URL)),
+            client_id: pick(ENV_CLIENT_ID, &file.client_id, BUILT_IN_CLIENT_ID),
+            redirect_uri: pick(ENV_REDIRECT_URI, &file.redirect_uri, Some(DEFAULT_REDIRECT_URI)),
+            client_secret,
+        })
+    }
+}
+
+impl Config {
+    /// The configuration of this process: its environment and the platform config file.
+    pub fn load(config_file: &Path) -> Result<Config> {
+        Self::check(Sources::load(config_file)?)
+    }
+
+    pub fn from_sources(env: &dyn Environment, config_file: &Path) -> Result<Config> {
+        Self::check(Sources::gather(env, config_file)?)
+    }
+
+    /// Checks every setting; the first bad one is named with its origin.
+    pub fn check(sources: Sources) -> Result<Config> {
+        let Sources { url, api_url, client_id, redirect_uri, client_secret } = sources;
+        let (redirect_uri, redirect) = parse_redirect_uri(&redirect_uri.value, &redirect_uri.origin)?;
         Ok(Config {
-            kanka_url,
-            api_url,
-            client_id,
+            kanka_url: parse_server_url("url", &url.value, &url.origin)?,
+            api_url: parse_server_url("api_url", &api_url.value, &api_url.origin)?,
+            client_id: parse_client_id(&client_id.value, &client_id.origin)?,
             redirect_uri,
             redirect,
-            client_secret,
+            client_secret: client_secret.map(|(secret, _)| secret),
             request_timeout: crate::http::REQUEST_TIMEOUT,
         })
     }
@@ -236,20 +283,14 @@ impl SettingsFile {
     }
 }
 
-fn pick(
-    env: &dyn Environment,
-    var: &'static str,
-    from_file: Option<&str>,
-    file: &Path,
-    default: Option<&str>,
-) -> (String, Origin) {
+fn pick(env: &dyn Environment, var: &'static str, from_file: Option<&str>, file: &Path, default: Option<&str>) -> Setting {
     if let Some(value) = env.var(var).filter(|v| !v.is_empty()) {
-        return (value, Origin::Environment(var));
+        return Setting { value, origin: Origin::Environment(var) };
     }
     if let Some(value) = from_file {
-        return (value.to_owned(), Origin::File(file.to_owned()));
+        return Setting { value: value.to_owned(), origin: Origin::File(file.to_owned()) };
     }
-    (default.unwrap_or_default().to_owned(), Origin::Default)
+    Setting { value: default.unwrap_or_default().to_owned(), origin: Origin::Default }
 }
 
 fn invalid(setting: &'static str, origin: &Origin, reason: impl Into<String>) -> Error {

@@ -34,6 +34,17 @@ impl Linker {
         result
     }
 
+    /// The sign-in in progress, to open its page again (rebuilt from the keychain, so it works
+    /// after a restart too).
+    pub async fn pending_request(&self) -> Result<Option<AuthorizationRequest>> {
+        let now = self.inner.clock.now();
+        let Some(stored) = self.inner.keychain.read(Item::PendingAuthorization).await? else {
+            return Ok(None);
+        };
+        let pending = PendingAuthorization::from_keychain(&stored)?;
+        Ok((pending.expires_at > now).then(|| pending.request(&self.inner.config)))
+    }
+
     /// Stops waiting for Kanka.
     pub async fn cancel_connect(&self) -> Result<Status> {
         let _gate = self.inner.callback_gate.lock().await;

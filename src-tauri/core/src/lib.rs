@@ -24,7 +24,7 @@ mod token_endpoint;
 pub use api::Account;
 pub use authorize::{AUTHORIZATION_TIMEOUT, AuthorizationRequest};
 pub use callback::MAX_CALLBACK_LEN;
-pub use config::{Config, Redirect, SettingsFile};
+pub use config::{Config, Origin, Redirect, Setting, SettingsFile, Sources};
 pub use error::{Error, ErrorCode, ErrorInfo, Result};
 pub use files::Paths;
 pub use linker::{DisconnectNotice, Linker};

@@ -117,6 +117,11 @@ impl Linker {
         self.inner.keychain.write(Item::ClientSecret, secret.into_secret()).await
     }
 
+    /// Whether the keychain holds a client secret for this server and client.
+    pub async fn client_secret_saved(&self) -> Result<bool> {
+        Ok(self.inner.keychain.read(Item::ClientSecret).await?.is_some())
+    }
+
     /// Forgets the connection: every keychain entry of the account and its record. Kanka has
     /// no revocation endpoint, so the notice says where the user can revoke the app.
     pub async fn disconnect(&self) -> Result<DisconnectNotice> {

@@ -1,0 +1,18 @@
+fn main() {
+    // Declaring the commands makes Tauri generate a permission for each, so the capability
+    // can grant the window exactly these and nothing else.
+    let commands = &[
+        "status",
+        "connect",
+        "open_authorization_page",
+        "cancel_connect",
+        "refresh_now",
+        "disconnect",
+        "open_kanka_settings",
+        "settings",
+        "save_settings",
+    ];
+    let attributes =
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
+    tauri_build::try_build(attributes).expect("the Tauri build script runs");
+}

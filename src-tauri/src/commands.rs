@@ -1,0 +1,104 @@
+//! The window's commands: each is a thin call into the core. None returns a token or secret.
+
+use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SettingsFile, Sources, Status};
+use tauri::{AppHandle, State};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::engine::Engine;
+use crate::models::{CommandResult, SettingsForm, SettingsView, SignInPage};
+
+fn info(error: Error) -> ErrorInfo {
+    error.info()
+}
+
+#[tauri::command]
+pub fn status(engine: State<'_, Engine>) -> Status {
+    engine.status()
+}
+
+/// Starts a sign-in and opens Kanka's page in the system browser, never in a webview.
+#[tauri::command]
+pub async fn connect(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<SignInPage> {
+    let request = engine.linker()?.begin_connect().await.map_err(info)?;
+    let opened = open_in_browser(&app, request.url.as_str());
+    Ok(SignInPage::new(request, opened))
+}
+
+#[tauri::command]
+pub async fn open_authorization_page(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<SignInPage> {
+    let request = engine.linker()?.pending_request().await.map_err(info)?.ok_or_else(|| Error::AuthorizationExpired.info())?;
+    let opened = open_in_browser(&app, request.url.as_str());
+    Ok(SignInPage::new(request, opened))
+}
+
+#[tauri::command]
+pub async fn cancel_connect(engine: State<'_, Engine>) -> CommandResult<Status> {
+    engine.linker()?.cancel_connect().await.map_err(info)
+}
+
+#[tauri::command]
+pub async fn refresh_now(engine: State<'_, Engine>) -> CommandResult<Status> {
+    engine.linker()?.refresh_now().await.map_err(info)
+}
+
+#[tauri::command]
+pub async fn disconnect(engine: State<'_, Engine>) -> CommandResult<DisconnectNotice> {
+    engine.linker()?.disconnect().await.map_err(info)
+}
+
+/// Kanka's page of authorised applications, where the user revokes Kanka Link.
+#[tauri::command]
+pub fn open_kanka_settings(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<bool> {
+    let url = engine.linker()?.config().apps_settings_url();
+    Ok(open_in_browser(&app, url.as_str()))
+}
+
+#[tauri::command]
+pub async fn settings(engine: State<'_, Engine>) -> CommandResult<SettingsView> {
+    view(&engine).await
+}
+
+/// Checks and writes the settings (the secret to the keychain, the rest to config.toml), then
+/// starts the engine on them. Values set by the environment win anyway and are left alone.
+#[tauri::command]
+pub async fn save_settings(app: AppHandle, engine: State<'_, Engine>, form: SettingsForm) -> CommandResult<SettingsView> {
+    let path = &engine.paths.config_file;
+    let sources = Sources::load(path).ok();
+    let from_env = |pick: fn(&Sources) -> &kanka_link_core::Setting| {
+        sources.as_ref().is_some_and(|s| pick(s).origin.kind() == "environment")
+    };
+    let previous = SettingsFile::read(path).unwrap_or_default();
+    let keep_or = |env: bool, old: Option<String>, new: String| if env { old } else { Some(new.trim().to_owned()) };
+    let file = SettingsFile {
+        url: keep_or(from_env(|s| &s.url), previous.url, form.url),
+        api_url: keep_or(from_env(|s| &s.api_url), previous.api_url, form.api_url),
+        client_id: keep_or(from_env(|s| &s.client_id), previous.client_id, form.client_id),
+        redirect_uri: keep_or(from_env(|s| &s.redirect_uri), previous.redirect_uri, form.redirect_uri),
+    };
+    file.write(path).map_err(info)?;
+    engine.restart(&app).await;
+    if let Some(secret) = form.client_secret.filter(|s| !s.secret().trim().is_empty()) {
+        engine.linker()?.save_client_secret(secret).await.map_err(info)?;
+    }
+    view(&engine).await
+}
+
+async fn view(engine: &Engine) -> CommandResult<SettingsView> {
+    let sources = Sources::load(&engine.paths.config_file).map_err(info)?;
+    let saved = match engine.linker() {
+        Ok(linker) => linker.client_secret_saved().await.map_err(info)?,
+        Err(_) => false,
+    };
+    Ok(SettingsView::new(&sources, saved, engine.paths.config_file.display().to_string()))
+}
+
+/// The desktop's default browser. The URL is not logged: it carries the sign-in's `state`.
+fn open_in_browser(app: &AppHandle, url: &str) -> bool {
+    match app.opener().open_url(url, None::<&str>) {
+        Ok(()) => true,
+        Err(_) => {
+            tracing::warn!("no browser could be opened");
+            false
+        }
+    }
+}

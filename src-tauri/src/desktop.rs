@@ -1,0 +1,95 @@
+//! The window: plugins, deep links and the engine. Single-instance comes first, so a second
+//! launch (as the desktop runs `kanka-link 'kanka-link://…'` for a deep link) hands its URL to
+//! this process and exits.
+
+use tauri::{AppHandle, Manager};
+use tauri_plugin_deep_link::DeepLinkExt;
+use url::Url;
+
+use crate::commands;
+use crate::engine::Engine;
+
+const SCHEME: &str = "kanka-link";
+
+pub fn run() {
+    let paths = match kanka_link_core::Paths::platform() {
+        Ok(paths) => paths,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show(app)))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(Engine::new(paths))
+        .invoke_handler(tauri::generate_handler![
+            commands::status,
+            commands::connect,
+            commands::open_authorization_page,
+            commands::cancel_connect,
+            commands::refresh_now,
+            commands::disconnect,
+            commands::open_kanka_settings,
+            commands::settings,
+            commands::save_settings,
+        ])
+        .setup(|app| {
+            let handle = app.handle().clone();
+            {
+                // The core spawns its timer on the async runtime.
+                let _runtime = tauri::async_runtime::handle().inner().enter();
+                handle.state::<Engine>().start(&handle);
+            }
+            let on_link = handle.clone();
+            app.deep_link().on_open_url(move |event| {
+                let app = on_link.clone();
+                tauri::async_runtime::spawn(async move { answer(&app, event.urls()).await });
+            });
+            // At a cold start the URL is in our own arguments; on_open_url does not see it.
+            if let Ok(Some(urls)) = app.deep_link().get_current() {
+                let app = handle.clone();
+                tauri::async_runtime::spawn(async move { answer(&app, urls).await });
+            }
+            register_scheme(&handle);
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("Kanka Link's window could not start");
+}
+
+/// Makes unbundled builds the `kanka-link:` handler too (a `.deb` declares it itself). It runs
+/// `xdg-mime`, which need not delay the window.
+fn register_scheme(app: &AppHandle) {
+    #[cfg(any(windows, target_os = "linux"))]
+    {
+        let app = app.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = app.deep_link().register_all() {
+                tracing::warn!("could not register the {SCHEME}: URL scheme: {e}");
+            }
+        });
+    }
+    #[cfg(not(any(windows, target_os = "linux")))]
+    let _ = app;
+}
+
+/// Kanka's answer, by deep link. Refusals show in the status; the window comes forward.
+async fn answer(app: &AppHandle, urls: Vec<Url>) {
+    show(app);
+    let Ok(linker) = app.state::<Engine>().linker() else { return };
+    for url in urls.into_iter().filter(|url| url.scheme() == SCHEME) {
+        if let Err(e) = linker.handle_callback(url.as_str()).await {
+            tracing::info!("a deep link was refused: {e}");
+        }
+    }
+}
+
+fn show(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
