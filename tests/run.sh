@@ -7,6 +7,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 
 "$here/setup.sh" test
+# The window embeds the built UI, so it is built before anything compiles the app.
+(cd "$root" && npm run --silent build:ui)
 
 # The engine stays free of Tauri, so the window and the command line share it unchanged.
 # (Library names, not `{p}`: the crate's own path, src-tauri/core, would match.)

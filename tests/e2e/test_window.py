@@ -1,0 +1,342 @@
+"""End-to-end: the real window (WebKitGTK under Xvfb, driven by tauri-driver), the sandbox Kanka
+on loopback, the private session's gnome-keyring, and the desktop's default browser set to a
+script that plays the user (tests/e2e/browser.py). Every scenario checks the window and the
+keychain. Run by tests/e2e/run.sh inside the private session that tests/run.sh starts."""
+
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from webdriver import Session  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
+APP = TARGET / "kanka-link"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+HOME = pathlib.Path(os.environ["HOME"])
+E2E = HOME / "e2e"
+CLIENT_ID = "7"
+CLIENT_SECRET = "e2e-secret-" + os.urandom(8).hex()
+
+world = {}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sandbox_call(path: str, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(world["kanka"] + path, data=data, method="GET" if data is None else "POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        text = answer.read()
+        return json.loads(text) if text else None
+
+
+def stats() -> dict:
+    return sandbox_call("/__sandbox/stats")
+
+
+def app_env() -> dict:
+    env = dict(os.environ)
+    env.update({
+        "KANKA_LINK_URL": world["kanka"],
+        "KANKA_LINK_API_URL": world["kanka"] + "/api/1.0",
+        "KANKA_LINK_CLIENT_ID": CLIENT_ID,
+        "KANKA_LINK_CLIENT_SECRET": CLIENT_SECRET,
+        "KANKA_LINK_REDIRECT_URI": "kanka-link://oauth/callback",
+        "KANKA_LINK_E2E_DIR": str(E2E),
+        "BROWSER": str(ROOT / "tests" / "e2e" / "browser.py"),
+    })
+    return env
+
+
+def cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([str(APP), *args], env=app_env(), capture_output=True, text=True, timeout=60)
+
+
+def keychain(kind: str):
+    """What libsecret's own tool finds for an item of ours, or None."""
+    scope = f"{CLIENT_ID}@{world['kanka']}"
+    found = subprocess.run(["secret-tool", "lookup", "service", "kanka-link", "username", f"{kind}:{scope}"],
+                           capture_output=True, text=True)
+    return found.stdout.strip() if found.returncode == 0 and found.stdout.strip() else None
+
+
+def api_accepts(token: str) -> bool:
+    request = urllib.request.Request(world["kanka"] + "/api/1.0/profile",
+                                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status == 200
+    except urllib.error.HTTPError:
+        return False
+
+
+def consent(decision: str):
+    (E2E / "consent").write_text(decision)
+
+
+def gio_open(url: str):
+    subprocess.run(["gio", "open", url], check=True, timeout=30, env=app_env())
+
+
+def setUpModule():
+    E2E.mkdir(parents=True, exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    consent("ignore")
+    # The sandbox Kanka.
+    port = free_port()
+    log = open(E2E / "sandbox.log", "w")
+    world["sandbox"] = subprocess.Popen(
+        [str(TARGET / "kanka-sandbox"), "--port", str(port), "--client-id", CLIENT_ID,
+         "--client-secret", CLIENT_SECRET], stdout=log, stderr=log)
+    world["kanka"] = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        if "listening on" in (E2E / "sandbox.log").read_text():
+            break
+        time.sleep(0.05)
+    # The desktop's default browser is our user-playing script, as a real desktop registers one.
+    applications = pathlib.Path(os.environ["XDG_DATA_HOME"]) / "applications"
+    applications.mkdir(parents=True, exist_ok=True)
+    (applications / "kanka-link-test-browser.desktop").write_text(
+        "[Desktop Entry]\nType=Application\nName=Test browser\n"
+        f"Exec={ROOT / 'tests' / 'e2e' / 'browser.py'} %u\n"
+        "MimeType=x-scheme-handler/http;x-scheme-handler/https;\n")
+    for scheme in ("http", "https"):
+        subprocess.run(["xdg-mime", "default", "kanka-link-test-browser.desktop", f"x-scheme-handler/{scheme}"],
+                       check=True)
+    # tauri-driver keeps neither stdout nor stderr: the wrapper sends them to a log.
+    wrapper = E2E / "kanka-link-under-test"
+    env_lines = "".join(f"export {k}='{v}'\n" for k, v in app_env().items() if k.startswith(("KANKA_LINK_", "BROWSER")))
+    wrapper.write_text(f"#!/bin/sh\n{env_lines}echo $$ > '{E2E}/app.pid'\n"
+                       f"exec '{APP}' \"$@\" >> '{E2E}/app.log' 2>&1\n")
+    wrapper.chmod(0o755)
+    driver_port = free_port()
+    world["driver_log"] = open(E2E / "tauri-driver.log", "w")
+    world["driver"] = subprocess.Popen(
+        ["tauri-driver", "--port", str(driver_port), "--native-port", str(free_port()),
+         "--native-driver", shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"],
+        stdout=world["driver_log"], stderr=world["driver_log"])
+    world["driver_url"] = f"http://127.0.0.1:{driver_port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", driver_port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+
+
+def tearDownModule():
+    for name in ("driver", "sandbox"):
+        world[name].terminate()
+        world[name].wait(timeout=10)
+
+
+class Window(unittest.TestCase):
+    """One window; each test leaves it in the state the next one expects (they run in order)."""
+
+    session = None
+
+    @classmethod
+    def open(cls):
+        cls.session = Session(world["driver_url"], {
+            "browserName": "wry",
+            "tauri:options": {"application": str(E2E / "kanka-link-under-test")},
+        })
+        cls.session.wait_for("the window to load", lambda: cls.session.text("#state"))
+
+    @classmethod
+    def close(cls):
+        pid = int((E2E / "app.pid").read_text())
+        cls.session.quit()
+        cls.session = None
+        # The next window must not find this one still running (it would hand over and exit).
+        for _ in range(100):
+            if not os.path.exists(f"/proc/{pid}"):
+                return
+            time.sleep(0.05)
+        raise AssertionError("the app did not exit")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.open()
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.session:
+            cls.close()
+        tokens = world.get("tokens", set())
+        assert tokens, "no tokens were collected"
+        leaks = [str(path) for path in HOME.rglob("*") if path.is_file() and not path.is_symlink()
+                 and any(token.encode() in path.read_bytes() for token in tokens)]
+        assert not leaks, f"token text found in {leaks}"
+
+    def state(self) -> str:
+        return self.session.text("#state")
+
+    def wait_state(self, state: str, timeout: float = 20):
+        return self.session.wait_for(f"state {state}", lambda: self.state() == state or None, timeout)
+
+    def message(self) -> str:
+        return self.session.text("#message")
+
+    def click(self, css: str):
+        element = self.session.wait_for(f"{css} to show", lambda: (e := self.session.find(css)) and e.displayed() and e)
+        element.click()
+
+    def shot(self, name: str):
+        self.session.screenshot(ARTIFACTS / f"{name}.png")
+
+    def remember_tokens(self):
+        for kind in ("access-token", "refresh-token"):
+            token = keychain(kind)
+            if token:
+                world.setdefault("tokens", set()).add(token)
+
+    def test_01_connect(self):
+        self.wait_state("disconnected")
+        self.assertEqual(self.session.text("#connect"), "Connect to Kanka")
+        self.shot("disconnected")
+        self.session.wait_for("the deep-link handler to be registered", lambda: "kanka-link-handler.desktop" in
+                              subprocess.run(["xdg-mime", "query", "default", "x-scheme-handler/kanka-link"],
+                                             capture_output=True, text=True).stdout)
+        consent("approve")
+        self.click("#connect")
+        self.wait_state("connected")
+        self.assertEqual(self.session.text("#account"), "Connected as Sandbox Sage")
+        self.assertRegex(self.session.text("#expires"), r"in 36[45] days")
+        self.shot("connected")
+        access, refresh = keychain("access-token"), keychain("refresh-token")
+        self.assertTrue(access and refresh, "both tokens are in the keychain")
+        self.assertTrue(api_accepts(access))
+        self.remember_tokens()
+        log = (E2E / "browser.log").read_text()
+        self.assertIn("redirect to kanka-link://oauth/callback (code)", log)
+        self.assertIn("gio open: exit 0", log)
+
+    def test_02_command_line_agrees_with_the_window(self):
+        status = cli("status", "--json")
+        self.assertEqual(status.returncode, 0, status.stderr)
+        parsed = json.loads(status.stdout)
+        self.assertEqual(parsed["state"], "connected")
+        self.assertEqual(parsed["account"]["name"], "Sandbox Sage")
+        self.assertEqual(f"Connected as {parsed['account']['name']}", self.session.text("#account"))
+        self.assertEqual(self.session.find("#expires time").attribute("datetime"), parsed["expires_at"])
+        token = cli("token")
+        self.assertEqual(token.returncode, 0, token.stderr)
+        self.assertEqual(token.stdout.strip(), keychain("access-token"))
+        self.assertTrue(api_accepts(token.stdout.strip()))
+        human = cli("status")
+        self.assertIn("Connected as Sandbox Sage", human.stdout)
+
+    def test_03_a_forged_callback_is_refused(self):
+        before = stats()
+        access = keychain("access-token")
+        gio_open("kanka-link://oauth/callback?code=forged&state=forged")
+        self.session.wait_for("the refusal", lambda: "ignored" in self.message())
+        self.shot("refused-callback")
+        self.assertEqual(self.state(), "connected")
+        self.assertEqual(stats()["token_requests"], before["token_requests"], "no token request was made")
+        self.assertEqual(keychain("access-token"), access)
+        self.assertTrue(api_accepts(access))
+
+    def test_04_restart_stays_connected(self):
+        exchanges = stats()["code_exchanges"]
+        self.close()
+        self.open()
+        self.wait_state("connected")
+        self.assertEqual(self.session.text("#account"), "Connected as Sandbox Sage")
+        self.assertEqual(stats()["code_exchanges"], exchanges, "no new sign-in")
+
+    def test_05_a_short_lived_token_is_refreshed_on_time(self):
+        sandbox_call("/__sandbox/config", {"token_lifetime_secs": 12})
+        self.click("#refresh")
+        self.session.wait_for("a 12-second token", lambda: re.search(r"in 1[0-2] s|in 1[0-2] seconds|seconds",
+                                                                     self.session.text("#expires")))
+        self.remember_tokens()
+        first = self.session.find("#last-refresh time").attribute("datetime")
+        refreshes = stats()["refreshes"]
+        # The timer refreshes at 9 s (three quarters of 12 s), without anyone asking.
+        newer = self.session.wait_for("the timer's refresh", lambda: (
+            t := self.session.find("#last-refresh time").attribute("datetime")) != first and t, timeout=25)
+        self.assertGreater(newer, first)
+        self.assertGreaterEqual(stats()["refreshes"], refreshes + 1)
+        self.assertEqual(stats()["refresh_token_reuse"], 0)
+        self.remember_tokens()
+        self.shot("refreshed")
+        sandbox_call("/__sandbox/config", {"token_lifetime_secs": 31536000})
+        self.click("#refresh")
+        self.session.wait_for("a one-year token", lambda: "365 days" in self.session.text("#expires"))
+        self.remember_tokens()
+
+    def test_06_revoked_on_the_server_needs_a_reconnect(self):
+        sandbox_call("/__sandbox/revoke")
+        self.click("#refresh")
+        self.wait_state("reconnect_needed")
+        self.assertIn("Sandbox Sage", self.message() + self.session.text("#account"))
+        self.assertTrue(self.session.find("#connect").displayed())
+        self.shot("reconnect-needed")
+        status = json.loads(cli("status", "--json").stdout)
+        self.assertEqual(status["state"], "reconnect_needed")
+
+    def test_07_disconnect_empties_the_keychain(self):
+        consent("approve")
+        self.click("#connect")
+        self.wait_state("connected")
+        self.remember_tokens()
+        self.click("#disconnect")
+        self.wait_state("disconnected")
+        self.assertEqual(self.session.text("#connect"), "Connect to Kanka")
+        self.assertIn("revoke", self.message())
+        self.assertIsNone(keychain("access-token"))
+        self.assertIsNone(keychain("refresh-token"))
+        token = cli("token")
+        self.assertEqual(token.returncode, 1)
+        self.assertIn("not connected", token.stderr)
+
+    def test_08_cancelling_in_kanka_stores_nothing(self):
+        # As the disconnect notice advises, the user also revoked the app in Kanka; otherwise
+        # Kanka (Passport) skips its consent page for an app that holds a valid token.
+        sandbox_call("/__sandbox/revoke")
+        consent("deny")
+        self.click("#connect")
+        self.session.wait_for("the cancellation", lambda: "You cancelled the connection in Kanka." in self.message())
+        self.assertEqual(self.state(), "disconnected")
+        self.shot("cancelled")
+        self.assertIsNone(keychain("access-token"))
+        self.assertIsNone(keychain("refresh-token"))
+
+    def test_09_waiting_and_failing(self):
+        consent("ignore")
+        self.click("#connect")
+        self.session.wait_for("the wait", lambda: "Waiting for Kanka in your browser…" in self.session.text("#progress"))
+        self.assertTrue(self.session.find("#authorize-url").attribute("value").startswith(world["kanka"] + "/oauth/authorize?"))
+        self.shot("waiting")
+        self.click("#cancel")
+        self.wait_state("disconnected")
+        # Kanka failing during the exchange: an error with its hint, nothing stored.
+        sandbox_call("/__sandbox/faults", {"path": "/oauth/token", "status": 500, "count": 1})
+        consent("approve")
+        self.click("#connect")
+        self.wait_state("error")
+        self.assertIn("server error", self.message())
+        self.shot("error")
+        self.assertIsNone(keychain("access-token"))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,97 @@
+"""A small W3C WebDriver client over urllib: just what the end-to-end tests use."""
+
+import base64
+import json
+import time
+import urllib.error
+import urllib.request
+
+ELEMENT = "element-6066-11e4-a52f-4f735466cecf"
+
+
+class WebDriverError(Exception):
+    pass
+
+
+class Session:
+    def __init__(self, server: str, capabilities: dict):
+        self.server = server.rstrip("/")
+        answer = self._call("POST", "/session", {"capabilities": {"alwaysMatch": capabilities}})
+        self.id = answer["sessionId"]
+
+    def _call(self, method: str, path: str, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.server + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read() or b"{}").get("value")
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode(errors="replace")
+            raise WebDriverError(f"{method} {path}: HTTP {error.code}: {detail}") from None
+
+    def _session(self, method: str, path: str, body=None):
+        return self._call(method, f"/session/{self.id}{path}", body)
+
+    def quit(self):
+        self._session("DELETE", "")
+
+    def find(self, css: str):
+        """The element for `css`, or None."""
+        try:
+            found = self._session("POST", "/element", {"using": "css selector", "value": css})
+        except WebDriverError as error:
+            if "no such element" in str(error):
+                return None
+            raise
+        return Element(self, found[ELEMENT])
+
+    def wait_for(self, what: str, check, timeout: float = 20.0):
+        """Polls `check()` until it returns something truthy; its last value is returned."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                last = check()
+            except WebDriverError as error:
+                last = error
+            if last and not isinstance(last, WebDriverError):
+                return last
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+    def text(self, css: str) -> str:
+        element = self.find(css)
+        return element.text() if element else ""
+
+    def screenshot(self, path):
+        png = base64.b64decode(self._session("GET", "/screenshot"))
+        with open(path, "wb") as file:
+            file.write(png)
+
+    def script(self, source: str, *args):
+        return self._session("POST", "/execute/sync", {"script": source, "args": list(args)})
+
+
+class Element:
+    def __init__(self, session: Session, element_id: str):
+        self.session = session
+        self.id = element_id
+
+    def _call(self, method: str, path: str, body=None):
+        return self.session._session(method, f"/element/{self.id}{path}", body)
+
+    def click(self):
+        self._call("POST", "/click", {})
+
+    def text(self) -> str:
+        return self._call("GET", "/text")
+
+    def attribute(self, name: str):
+        return self._call("GET", f"/attribute/{name}")
+
+    def displayed(self) -> bool:
+        return self._call("GET", "/displayed")
+
+    def enabled(self) -> bool:
+        return self._call("GET", "/enabled")

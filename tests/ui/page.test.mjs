@@ -1,0 +1,146 @@
+// The window's page as the app embeds it: built with the project's own Vite config into a
+// temporary folder, then checked against the app's CSP, the ids and texts the end-to-end tests
+// use, accessibility basics and size.
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { build } from "vite";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BUDGET = 48 * 1024;
+
+let out;
+let html;
+let files;
+
+function walk(folder) {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? walk(join(folder, entry.name)) : [join(folder, entry.name)],
+  );
+}
+
+before(async () => {
+  out = mkdtempSync(join(tmpdir(), "kanka-link-dist-"));
+  await build({
+    configFile: join(root, "ui", "vite.config.ts"),
+    logLevel: "error",
+    build: { outDir: out, emptyOutDir: true },
+  });
+  html = readFileSync(join(out, "index.html"), "utf8");
+  files = walk(out).map((path) => ({ path, text: readFileSync(path, "utf8"), size: statSync(path).size }));
+});
+
+after(() => rmSync(out, { recursive: true, force: true }));
+
+/** The start tag of the element with this id. */
+function tag(id) {
+  const found = new RegExp(`<[a-z0-9]+\\b[^>]*\\sid="${id}"[^>]*>`).exec(html);
+  assert.ok(found, `#${id} is on the page`);
+  return found[0];
+}
+
+function button(id) {
+  const found = new RegExp(`<button\\b[^>]*\\sid="${id}"[^>]*>([^<]*)</button>`).exec(html);
+  assert.ok(found, `#${id} is a <button>`);
+  return found[1];
+}
+
+describe("the app's CSP", () => {
+  test("no inline script, style attribute, event handler or javascript: URL", () => {
+    for (const [, attributes, body] of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
+      assert.match(attributes, /\ssrc="\.\/assets\/[^"]+\.js"/);
+      assert.equal(body.trim(), "");
+    }
+    assert.doesNotMatch(html, /<style\b/);
+    assert.doesNotMatch(html, /\sstyle=/);
+    assert.doesNotMatch(html, /\son[a-z]+=/);
+    assert.doesNotMatch(html, /javascript:/i);
+  });
+
+  test("nothing comes from the network", () => {
+    for (const { path, text } of files) {
+      assert.doesNotMatch(text, /(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}\//i, path);
+      assert.doesNotMatch(text, /@import|@font-face/, path);
+    }
+    for (const [, url] of html.matchAll(/\s(?:src|href)="([^"]+)"/g)) assert.match(url, /^\.\/assets\//);
+  });
+
+  test("no eval in the bundle", () => {
+    for (const { path, text } of files.filter((f) => f.path.endsWith(".js"))) {
+      assert.doesNotMatch(text, /\beval\(|new Function\(/, path);
+    }
+  });
+});
+
+describe("ids and texts the tests rely on", () => {
+  test("buttons", () => {
+    const buttons = {
+      connect: "Connect to Kanka",
+      cancel: "Cancel",
+      "open-again": "Open the page again",
+      "copy-url": "Copy",
+      refresh: "Refresh now",
+      disconnect: "Disconnect",
+      "open-kanka-settings": "Open Kanka's settings",
+      "open-settings": "Open settings",
+      "try-again": "Try again",
+      "settings-toggle": "Settings",
+      "settings-save": "Save",
+    };
+    for (const [id, text] of Object.entries(buttons)) assert.equal(button(id), text, `#${id}`);
+    assert.equal((html.match(/<button\b/g) ?? []).length, Object.keys(buttons).length);
+    for (const start of html.match(/<button\b[^>]*>/g)) assert.match(start, /\stype="(button|submit)"/);
+  });
+
+  test("status elements", () => {
+    for (const id of ["account", "expires", "last-refresh", "next-refresh", "state", "authorize-url"]) tag(id);
+    assert.match(tag("message"), /\srole="alert"/);
+    assert.match(tag("progress"), /\srole="status"/);
+    assert.equal((html.match(/role="alert"/g) ?? []).length, 1, "one alert region");
+    assert.equal((html.match(/role="status"/g) ?? []).length, 1, "one status region");
+    assert.match(tag("authorize-url"), /\sreadonly/);
+    assert.match(tag("setting-client-secret"), /\stype="password"/);
+  });
+
+  test("texts that only the script writes are in the bundle", () => {
+    const js = files.filter((f) => f.path.endsWith(".js")).map((f) => f.text).join("\n");
+    for (const text of ["Waiting for Kanka in your browser…", "Refreshing…", "Settings saved.", "saved in the keychain", "Connected as "]) {
+      assert.ok(js.includes(text), text);
+    }
+  });
+});
+
+describe("accessibility basics", () => {
+  test("language, headings, labels for every input", () => {
+    assert.match(html, /<html lang="en">/);
+    assert.match(html, /<h1>Kanka Link<\/h1>/);
+    const inputs = [...html.matchAll(/<input\b[^>]*\sid="([^"]+)"/g)].map((m) => m[1]);
+    assert.equal(inputs.length, 6);
+    for (const id of inputs) assert.match(html, new RegExp(`<label for="${id}">[^<]+</label>`), `a label for #${id}`);
+    const labels = Object.fromEntries([...html.matchAll(/<label for="([^"]+)">([^<]+)<\/label>/g)].map((m) => [m[1], m[2]]));
+    assert.deepEqual(labels, {
+      "authorize-url": "Sign-in address",
+      "setting-url": "Kanka URL",
+      "setting-api-url": "API URL",
+      "setting-client-id": "Client ID",
+      "setting-client-secret": "Client secret",
+      "setting-redirect-uri": "Redirect URI",
+    });
+  });
+
+  test("the stylesheet has visible focus and a dark scheme", () => {
+    const css = files.filter((f) => f.path.endsWith(".css")).map((f) => f.text).join("\n");
+    assert.match(css, /:focus-visible\{[^}]*outline:/);
+    assert.match(css, /prefers-color-scheme:\s*dark/);
+  });
+});
+
+test(`the whole UI stays small (under ${BUDGET / 1024} KiB)`, (t) => {
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  const sizes = files.map((f) => `${f.path.slice(out.length + 1)} ${f.size} B`).join(", ");
+  t.diagnostic(`ui/dist: ${total} bytes (${sizes})`);
+  assert.ok(total < BUDGET, `${total} bytes`);
+});

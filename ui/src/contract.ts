@@ -1,0 +1,96 @@
+// The contract with the Rust side: what the commands return and the "status" event carries.
+// The window only ever sees status, never a token or a secret.
+
+export const STATES = ["disconnected", "connecting", "connected", "refreshing", "reconnect_needed", "error"] as const;
+export type State = (typeof STATES)[number];
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  hint: string | null;
+}
+
+export interface Account {
+  id: number;
+  name: string;
+}
+
+/** One full snapshot; RFC 3339 times. */
+export interface Status {
+  state: State;
+  account: Account | null;
+  expires_at: string | null;
+  refreshed_at: string | null;
+  next_refresh_at: string | null;
+  last_error: ErrorInfo | null;
+}
+
+export interface SignInStarted {
+  url: string;
+  expires_at: string;
+  browser_opened: boolean;
+}
+
+export interface DisconnectNotice {
+  message: string;
+  settings_url: string;
+}
+
+export type Origin = "environment" | "file" | "default" | "keychain";
+export const SETTING_KEYS = ["url", "api_url", "client_id", "redirect_uri"] as const;
+export type SettingKey = (typeof SETTING_KEYS)[number];
+export type SettingsValues = Record<SettingKey, string>;
+
+export interface SettingsView {
+  values: SettingsValues;
+  origins: Record<SettingKey, Origin> & { client_secret: Origin | "missing" };
+  client_secret_saved: boolean;
+  config_file: string;
+}
+
+/** What `save_settings` takes; a null client secret keeps the saved one. */
+export interface SettingsForm extends SettingsValues {
+  client_secret: string | null;
+}
+
+/** Errors the user fixes in the settings form. */
+export const SETTINGS_CODES: ReadonlySet<string> = new Set([
+  "invalid_setting",
+  "missing_client_secret",
+  "invalid_client",
+  "invalid_request",
+]);
+
+/** Errors that go away once the keychain is there and unlocked. */
+export const KEYCHAIN_CODES: ReadonlySet<string> = new Set(["keychain_unavailable", "keychain_locked", "keychain"]);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+const isText = (value: unknown): value is string => typeof value === "string";
+const isTextOrNull = (value: unknown): value is string | null => value === null || isText(value);
+
+export function isErrorInfo(value: unknown): value is ErrorInfo {
+  return isObject(value) && isText(value.code) && isText(value.message) && isTextOrNull(value.hint ?? null);
+}
+
+/** A command's rejection as an ErrorInfo: the core sends one; Tauri itself sends plain strings. */
+export function asErrorInfo(reason: unknown): ErrorInfo {
+  if (isErrorInfo(reason)) return { code: reason.code, message: reason.message, hint: reason.hint ?? null };
+  const message = isText(reason) ? reason : reason instanceof Error ? reason.message : String(reason);
+  return { code: "internal", message: message || "Something went wrong.", hint: null };
+}
+
+export function isStatus(value: unknown): value is Status {
+  if (!isObject(value)) return false;
+  const account = value.account;
+  return (
+    (STATES as readonly unknown[]).includes(value.state) &&
+    (account === null || (isObject(account) && typeof account.id === "number" && isText(account.name))) &&
+    isTextOrNull(value.expires_at) &&
+    isTextOrNull(value.refreshed_at) &&
+    isTextOrNull(value.next_refresh_at) &&
+    (value.last_error === null || isErrorInfo(value.last_error))
+  );
+}

@@ -1,0 +1,66 @@
+// Typed wrappers of the core's commands and its one event. Every failure becomes a CommandError,
+// an ErrorInfo, whether the core or Tauri itself refused.
+
+import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import {
+  asErrorInfo,
+  isStatus,
+  type DisconnectNotice,
+  type ErrorInfo,
+  type SettingsForm,
+  type SettingsView,
+  type SignInStarted,
+  type Status,
+} from "./contract.ts";
+
+/** A refused command; it is an ErrorInfo itself, so `asErrorInfo` gives it back as it came. */
+export class CommandError extends Error implements ErrorInfo {
+  readonly code: string;
+  readonly hint: string | null;
+  constructor(info: ErrorInfo) {
+    super(info.message);
+    this.name = "CommandError";
+    this.code = info.code;
+    this.hint = info.hint;
+  }
+}
+
+const UNREADABLE_STATUS: ErrorInfo = {
+  code: "internal",
+  message: "Kanka Link's core sent a status this window does not understand.",
+  hint: "Restart Kanka Link; if it keeps happening, reinstall it.",
+};
+
+async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (reason) {
+    throw new CommandError(asErrorInfo(reason));
+  }
+}
+
+async function callForStatus(command: string): Promise<Status> {
+  const status = await call<unknown>(command);
+  if (!isStatus(status)) throw new CommandError(UNREADABLE_STATUS);
+  return status;
+}
+
+/** Every status the core sends from now on; `onUnreadable` hears of payloads that are not one. */
+export function onStatus(handler: (status: Status) => void, onUnreadable: (error: ErrorInfo) => void): Promise<UnlistenFn> {
+  return listen<unknown>("status", (event) => {
+    if (isStatus(event.payload)) handler(event.payload);
+    else onUnreadable(UNREADABLE_STATUS);
+  });
+}
+
+export const getStatus = () => callForStatus("status");
+export const connect = () => call<SignInStarted>("connect");
+export const openAuthorizationPage = () => call<SignInStarted>("open_authorization_page");
+export const cancelConnect = () => callForStatus("cancel_connect");
+export const refreshNow = () => callForStatus("refresh_now");
+export const disconnect = () => call<DisconnectNotice>("disconnect");
+/** Whether a browser could be opened. */
+export const openKankaSettings = () => call<boolean>("open_kanka_settings");
+export const getSettings = () => call<SettingsView>("settings");
+export const saveSettings = (form: SettingsForm) => call<SettingsView>("save_settings", { form });

@@ -1,0 +1,129 @@
+// Start-up and wiring: buttons call commands, statuses come back as events, and every change
+// goes through the reducers of model.ts before view.ts draws it.
+
+import { asErrorInfo } from "./contract.ts";
+import * as ipc from "./ipc.ts";
+import {
+  answered,
+  begin,
+  cancelled,
+  disconnected,
+  fail,
+  finish,
+  hasConnection,
+  initialUi,
+  notify,
+  present,
+  receiveStatus,
+  signInStarted,
+  type Effect,
+  type UiState,
+} from "./model.ts";
+import { fieldInError, setUpSettings } from "./settings.ts";
+import { bindView } from "./view.ts";
+
+let ui: UiState = initialUi;
+const view = bindView();
+let timer: number | undefined;
+let timerPeriod = 0;
+
+function update(next: UiState): void {
+  ui = next;
+  const model = present(ui, new Date());
+  view.render(model);
+  // Redraws the countdown and "in N days": display only, nothing is asked of the core.
+  const period = model.ticking === "second" ? 1000 : model.ticking === "minute" ? 30_000 : 0;
+  if (period !== timerPeriod) {
+    window.clearInterval(timer);
+    timerPeriod = period;
+    timer = period ? window.setInterval(() => update(ui), period) : undefined;
+  }
+}
+
+async function perform<T>(
+  button: string,
+  effect: Effect,
+  command: () => Promise<T>,
+  done: (ui: UiState, result: T) => UiState,
+): Promise<void> {
+  if (ui.busy) return;
+  update(begin(ui, button, effect));
+  try {
+    const result = await command();
+    update(done(finish(ui), result));
+  } catch (reason) {
+    update(fail(ui, asErrorInfo(reason)));
+  }
+}
+
+const settings = setUpSettings({
+  load: ipc.getSettings,
+  save: ipc.saveSettings,
+  begin: () => update(begin(ui, "settings-save", "command")),
+  saved: (text) => update(notify(finish(ui), text, null, "info")),
+  // Saving is a command of its own; loading the form is not.
+  failed: (error) =>
+    update(ui.busy === "settings-save" ? fail(ui, error) : notify(ui, error.message, error.hint, "error")),
+});
+
+const { buttons } = view;
+buttons.connect.addEventListener("click", () => perform("connect", "sign-in", ipc.connect, signInStarted));
+buttons.cancel.addEventListener("click", () => perform("cancel", "command", ipc.cancelConnect, cancelled));
+buttons["open-again"].addEventListener("click", () =>
+  perform("open-again", "side", ipc.openAuthorizationPage, signInStarted),
+);
+buttons.refresh.addEventListener("click", () => perform("refresh", "command", ipc.refreshNow, answered));
+buttons["try-again"].addEventListener("click", () =>
+  hasConnection(ui.status)
+    ? perform("try-again", "command", ipc.refreshNow, answered)
+    : perform("try-again", "sign-in", ipc.connect, signInStarted),
+);
+buttons.disconnect.addEventListener("click", () => perform("disconnect", "command", ipc.disconnect, disconnected));
+buttons["open-kanka-settings"].addEventListener("click", () =>
+  perform("open-kanka-settings", "side", ipc.openKankaSettings, (state, opened) =>
+    opened
+      ? state
+      : notify(state, "No browser could be opened.", "Open Kanka's Settings → API page in your browser.", "error"),
+  ),
+);
+buttons["open-settings"].addEventListener("click", () => {
+  void settings.open(fieldInError(ui.status?.last_error ?? null));
+});
+buttons["copy-url"].addEventListener("click", async () => {
+  const field = view.authorizeUrl;
+  try {
+    await navigator.clipboard.writeText(field.value);
+    update(notify(ui, "The address is copied.", "Paste it into your browser's address bar.", "info", true));
+  } catch {
+    field.focus();
+    field.select();
+    const keys = /Mac|iPhone|iPad/.test(navigator.userAgent) ? "⌘C" : "Ctrl+C";
+    update(notify(ui, `Press ${keys} to copy the selected address.`, null, "info", true));
+  }
+});
+
+async function start(): Promise<void> {
+  update(ui);
+  // Subscribe first, then ask once. Events are full snapshots and every change sends one, so
+  // once an event has arrived the answer to `status` can only be as new, or older.
+  let eventsSeen = 0;
+  try {
+    await ipc.onStatus(
+      (status) => {
+        eventsSeen += 1;
+        update(receiveStatus(ui, status));
+      },
+      (error) => update(notify(ui, error.message, error.hint, "error")),
+    );
+  } catch (reason) {
+    update(fail(ui, asErrorInfo(reason)));
+  }
+  try {
+    const status = await ipc.getStatus();
+    if (eventsSeen === 0) update(receiveStatus(ui, status));
+  } catch (reason) {
+    update(fail(ui, asErrorInfo(reason)));
+  }
+}
+
+void start();

@@ -1,0 +1,326 @@
+// What the window shows, derived from the last status and what the user just did. Pure: the
+// reducers return a new UiState, `present` turns one into a ViewModel that view.ts draws.
+
+import {
+  KEYCHAIN_CODES,
+  SETTINGS_CODES,
+  type DisconnectNotice,
+  type ErrorInfo,
+  type SignInStarted,
+  type Status,
+} from "./contract.ts";
+import { countdown, formatDateTime, parseInstant, relativeTime, type DateOptions } from "./format.ts";
+
+/** The buttons of the status panel, by element id. */
+export type Action = "connect" | "cancel" | "open-again" | "refresh" | "try-again" | "open-settings" | "disconnect";
+
+export const WAITING_TEXT = "Waiting for Kanka in your browser…";
+export const REFRESHING_TEXT = "Refreshing…";
+
+export type Tone = "error" | "info";
+
+/** A message from the window itself (a command's answer or failure), as opposed to the core's last error. */
+export interface Notice {
+  text: string;
+  hint: string | null;
+  tone: Tone;
+  /** Offer "Open Kanka's settings" with it (after a disconnect). */
+  kankaSettings: boolean;
+  /** Belongs to the sign-in in progress and goes when it ends. */
+  whileWaiting: boolean;
+  /** The core's last error when the notice was made: a different one replaces the notice. */
+  seenError: string | null;
+}
+
+interface SignIn {
+  /** What `connect` answered; null while that call is in flight. */
+  started: SignInStarted | null;
+  /** A "connecting" status arrived since the user clicked Connect. */
+  sawConnecting: boolean;
+}
+
+export interface UiState {
+  status: Status | null;
+  signIn: SignIn | null;
+  notice: Notice | null;
+  /** The core's last error as it was when the user last acted: news only until then. */
+  dismissedError: string | null;
+  /** The button whose command is in flight. */
+  busy: string | null;
+}
+
+export const initialUi: UiState = { status: null, signIn: null, notice: null, dismissedError: null, busy: null };
+
+/** "command" clears the messages, "sign-in" also starts waiting, "side" (open a page, copy) changes nothing. */
+export type Effect = "command" | "sign-in" | "side";
+
+export function errorKey(error: ErrorInfo | null | undefined): string | null {
+  return error ? `${error.code}\n${error.message}` : null;
+}
+
+export function hasConnection(status: Status | null): boolean {
+  return status !== null && (status.expires_at !== null || status.account !== null);
+}
+
+export function isWaiting(ui: UiState): boolean {
+  return ui.status?.state === "connecting" || (ui.signIn?.started ?? null) !== null;
+}
+
+/** Notices of a sign-in go with it. */
+function settle(ui: UiState): UiState {
+  return ui.notice?.whileWaiting && !isWaiting(ui) ? { ...ui, notice: null } : ui;
+}
+
+function makeNotice(ui: UiState, text: string, hint: string | null, tone: Tone, extra: Partial<Notice> = {}): Notice {
+  return { text, hint, tone, kankaSettings: false, whileWaiting: false, seenError: errorKey(ui.status?.last_error), ...extra };
+}
+
+export function receiveStatus(ui: UiState, status: Status): UiState {
+  let { signIn, notice } = ui;
+  if (signIn) {
+    // The sign-in ends with the first other state after "connecting" (or after `connect` answered).
+    if (status.state === "connecting") signIn = { ...signIn, sawConnecting: true };
+    else if (signIn.sawConnecting || signIn.started) signIn = null;
+  }
+  const key = errorKey(status.last_error);
+  if (notice && key !== null && key !== notice.seenError) notice = null;
+  return settle({ ...ui, status, signIn, notice });
+}
+
+/** A status a command answered with: its error is news even if it is the one the user acted on. */
+export function answered(ui: UiState, status: Status): UiState {
+  return receiveStatus({ ...ui, dismissedError: null }, status);
+}
+
+export function begin(ui: UiState, button: string, effect: Effect): UiState {
+  if (effect === "side") return { ...ui, busy: button };
+  const next: UiState = { ...ui, busy: button, notice: null, dismissedError: errorKey(ui.status?.last_error) };
+  if (effect === "sign-in") next.signIn = { started: null, sawConnecting: false };
+  return settle(next);
+}
+
+export function finish(ui: UiState): UiState {
+  return { ...ui, busy: null };
+}
+
+export function fail(ui: UiState, error: ErrorInfo): UiState {
+  // A sign-in whose `connect` failed never started.
+  const signIn = ui.signIn && !ui.signIn.started ? null : ui.signIn;
+  return settle({ ...ui, busy: null, signIn, notice: makeNotice(ui, error.message, error.hint, "error") });
+}
+
+export function notify(ui: UiState, text: string, hint: string | null, tone: Tone, whileWaiting = false): UiState {
+  return settle({ ...ui, notice: makeNotice(ui, text, hint, tone, { whileWaiting }) });
+}
+
+export function signInStarted(ui: UiState, started: SignInStarted): UiState {
+  // Already over (its statuses came first): nothing to wait for.
+  if (!ui.signIn) return ui;
+  const next: UiState = { ...ui, signIn: { ...ui.signIn, started } };
+  if (started.browser_opened) return next;
+  return notify(
+    next,
+    "No browser could be opened.",
+    "Copy the address below into a browser to sign in to Kanka.",
+    "info",
+    true,
+  );
+}
+
+export function cancelled(ui: UiState, status: Status): UiState {
+  const next = receiveStatus({ ...ui, signIn: null }, status);
+  const news = status.last_error && errorKey(status.last_error) !== next.dismissedError;
+  return next.notice || news ? next : notify(next, "The sign-in was cancelled.", null, "info");
+}
+
+export function disconnected(ui: UiState, answer: DisconnectNotice): UiState {
+  return settle({
+    ...ui,
+    signIn: null,
+    notice: makeNotice(ui, answer.message, null, "info", { kankaSettings: true }),
+  });
+}
+
+/** The button that fixes an error. */
+export function fixFor(error: ErrorInfo | null, connected: boolean): Action {
+  if (error && SETTINGS_CODES.has(error.code)) return "open-settings";
+  if (error && KEYCHAIN_CODES.has(error.code)) return "try-again";
+  return connected ? "refresh" : "connect";
+}
+
+export interface Message {
+  text: string;
+  hint: string | null;
+  tone: Tone;
+}
+
+/** A line such as "Token expires: 27/11/2027, 11:59 (in 365 days)". */
+export interface When {
+  label: string;
+  /** The instant as the core sent it, for a <time datetime>; null if it sent none. */
+  datetime: string | null;
+  date: string;
+  relative: string;
+}
+
+export interface Details {
+  account: string;
+  /** Connected, but the account name is still being fetched. */
+  accountPending: boolean;
+  expires: When;
+  lastRefresh: When;
+  nextRefresh: When | null;
+}
+
+export interface ViewModel {
+  /** The raw state name, "" before the first status. */
+  state: string;
+  progress: string;
+  message: Message | null;
+  kankaSettings: boolean;
+  /** The "not connected" explanation. */
+  intro: boolean;
+  waiting: { url: string | null; remaining: string | null } | null;
+  details: Details | null;
+  actions: Action[];
+  primary: Action | null;
+  disabled: Action[];
+  busy: string | null;
+  /** How often time-dependent text needs drawing again. */
+  ticking: "second" | "minute" | null;
+}
+
+function messageOf(ui: UiState): Message | null {
+  if (ui.notice) return { text: ui.notice.text, hint: ui.notice.hint, tone: ui.notice.tone };
+  const status = ui.status;
+  if (!status) return null;
+  const error = status.last_error;
+  // In these states the error is the state itself; elsewhere it is news until the user acts.
+  const standing = status.state === "error" || status.state === "reconnect_needed";
+  if (error && (standing || errorKey(error) !== ui.dismissedError)) {
+    return { text: error.message, hint: error.hint, tone: "error" };
+  }
+  if (status.state === "reconnect_needed") {
+    const name = status.account?.name;
+    return {
+      text: name ? `${name} needs to sign in to Kanka again.` : "You need to sign in to Kanka again.",
+      hint: "Click Connect to Kanka to sign in again.",
+      tone: "error",
+    };
+  }
+  if (status.state === "error") return { text: "Kanka Link ran into a problem.", hint: null, tone: "error" };
+  return null;
+}
+
+function when(label: string, iso: string | null, dates: DateOptions, describe: (at: Date) => string): When {
+  const at = parseInstant(iso);
+  return at
+    ? { label, datetime: iso, date: formatDateTime(at, dates), relative: describe(at) }
+    : { label, datetime: null, date: "unknown", relative: "" };
+}
+
+function detailsOf(status: Status, now: Date, dates: DateOptions): Details {
+  const name = status.account?.name ?? null;
+  const reconnect = status.state === "reconnect_needed";
+  const account = reconnect
+    ? name ? `Was connected as ${name}` : "Was connected"
+    : name ? `Connected as ${name}` : "Connected";
+  const relative = (at: Date) => relativeTime(at, now);
+  return {
+    account,
+    accountPending: !reconnect && name === null,
+    expires: when("Token expires:", status.expires_at, dates, (at) =>
+      at > now ? relative(at) : `expired ${relative(at)}`,
+    ),
+    lastRefresh: when("Last refresh:", status.refreshed_at, dates, relative),
+    nextRefresh:
+      reconnect || status.next_refresh_at === null
+        ? null
+        : when("Next refresh:", status.next_refresh_at, dates, (at) => (at > now ? relative(at) : "due now")),
+  };
+}
+
+/** Every second while an instant shown is, or may be before the next half-minute redraw, within
+ * the minute that is counted in seconds; every half minute otherwise. */
+function tickingFor(status: Status, now: Date): "second" | "minute" {
+  const near = [status.expires_at, status.refreshed_at, status.next_refresh_at].some((iso) => {
+    const at = parseInstant(iso);
+    return at !== null && Math.abs(at.getTime() - now.getTime()) < 90_000;
+  });
+  return near ? "second" : "minute";
+}
+
+/** A When as the text it reads as. */
+export function whenText(line: When): string {
+  return `${line.label} ${line.date}${line.relative ? ` (${line.relative})` : ""}`;
+}
+
+export function present(ui: UiState, now: Date, dates: DateOptions = {}): ViewModel {
+  const status = ui.status;
+  const model: ViewModel = {
+    state: status?.state ?? "",
+    progress: "",
+    message: messageOf(ui),
+    kankaSettings: ui.notice?.kankaSettings ?? false,
+    intro: false,
+    waiting: null,
+    details: null,
+    actions: [],
+    primary: null,
+    disabled: [],
+    busy: ui.busy,
+    ticking: null,
+  };
+  if (!status) return model;
+  const connected = hasConnection(status);
+
+  const started = ui.signIn?.started ?? null;
+  const until = parseInstant(started?.expires_at);
+  // The core ends a sign-in with a status; past its time, no "connecting" from the core means none.
+  const lapsed = status.state !== "connecting" && until !== null && until <= now;
+  if (isWaiting(ui) && !lapsed) {
+    const left = until ? countdown(until, now) : null;
+    model.progress = WAITING_TEXT;
+    model.waiting = {
+      url: started?.url ?? null,
+      remaining: left === null ? null : left === "0:00" ? "The sign-in has timed out." : `The sign-in times out in ${left}.`,
+    };
+    model.actions = ["open-again", "cancel"];
+    model.primary = "open-again";
+    model.ticking = until ? "second" : null;
+    return model;
+  }
+
+  switch (status.state) {
+    case "connected":
+    case "refreshing":
+      model.actions = ["refresh", "disconnect"];
+      if (status.state === "refreshing") {
+        model.progress = REFRESHING_TEXT;
+        model.disabled = ["refresh"];
+      }
+      break;
+    case "reconnect_needed":
+      model.actions = connected ? ["connect", "disconnect"] : ["connect"];
+      break;
+    case "error": {
+      // The fix first; then what comes after it (a fixed setting still needs a sign-in or a
+      // refresh), unless "Try again" already does that.
+      const fix = fixFor(status.last_error, connected);
+      const next: Action = connected ? "refresh" : "connect";
+      model.actions = fix === next || fix === "try-again" ? [fix] : [fix, next];
+      if (connected) model.actions.push("disconnect");
+      break;
+    }
+    default:
+      // "disconnected", or "connecting" that the sign-in above already covers.
+      model.actions = ["connect"];
+      model.intro = !connected;
+  }
+  model.primary = model.actions[0] ?? null;
+  if (connected) {
+    model.details = detailsOf(status, now, dates);
+    model.ticking = tickingFor(status, now);
+  }
+  return model;
+}

@@ -1,0 +1,216 @@
+// The settings panel: where each value comes from, the form, and saving it. The client secret is
+// only ever typed in: the core says whether one is saved, never what it is.
+
+import {
+  SETTING_KEYS,
+  asErrorInfo,
+  type ErrorInfo,
+  type SettingKey,
+  type SettingsForm,
+  type SettingsView,
+} from "./contract.ts";
+
+export type Field = SettingKey | "client_secret";
+export const FIELDS: readonly Field[] = [...SETTING_KEYS, "client_secret"];
+
+export const ENVIRONMENT_NAMES: Record<Field, string> = {
+  url: "KANKA_LINK_URL",
+  api_url: "KANKA_LINK_API_URL",
+  client_id: "KANKA_LINK_CLIENT_ID",
+  redirect_uri: "KANKA_LINK_REDIRECT_URI",
+  client_secret: "KANKA_LINK_CLIENT_SECRET",
+};
+
+export const SAVED_TEXT = "Settings saved.";
+export const SECRET_PLACEHOLDER = "saved in the keychain";
+
+export interface FieldView {
+  value: string;
+  readOnly: boolean;
+  note: string;
+  placeholder: string;
+}
+
+/** How each input looks for a SettingsView. */
+export function describeFields(view: SettingsView): Record<Field, FieldView> {
+  const fields = {} as Record<Field, FieldView>;
+  for (const key of SETTING_KEYS) {
+    const origin = view.origins[key];
+    const value = view.values[key];
+    const note =
+      origin === "environment"
+        ? `Read-only: set by ${ENVIRONMENT_NAMES[key]}.`
+        : origin === "file"
+          ? "From the config file."
+          : origin !== "default"
+            ? ""
+            : value === ""
+              ? "Not set yet."
+              : "Built-in default.";
+    fields[key] = { value, readOnly: origin === "environment", note, placeholder: "" };
+  }
+  const secret = view.origins.client_secret;
+  fields.client_secret = {
+    value: "",
+    readOnly: secret === "environment",
+    note:
+      secret === "environment"
+        ? `Read-only: set by ${ENVIRONMENT_NAMES.client_secret}.`
+        : view.client_secret_saved
+          ? "Leave empty to keep the saved secret."
+          : secret === "default"
+            ? "Built into this build; enter one to use your own."
+            : "Not saved yet: Kanka shows it when you create the application (Settings → API).",
+    placeholder: view.client_secret_saved ? SECRET_PLACEHOLDER : "",
+  };
+  return fields;
+}
+
+/** What `save_settings` gets from the inputs: trimmed, an empty or fixed secret kept as it is. */
+export function formFrom(inputs: Record<Field, string>, fields: Record<Field, FieldView>): SettingsForm {
+  const secret = inputs.client_secret.trim();
+  return {
+    url: inputs.url.trim(),
+    api_url: inputs.api_url.trim(),
+    client_id: inputs.client_id.trim(),
+    redirect_uri: inputs.redirect_uri.trim(),
+    client_secret: secret === "" || fields.client_secret.readOnly ? null : secret,
+  };
+}
+
+/** The input an error is about, if it says. */
+export function fieldInError(error: ErrorInfo | null): Field | null {
+  if (!error) return null;
+  if (error.code === "missing_client_secret") return "client_secret";
+  if (error.code === "invalid_client") return "client_id";
+  if (error.code === "invalid_request") return "redirect_uri";
+  const named = /\bsetting ([a-z_]+)/.exec(error.message)?.[1];
+  return FIELDS.find((field) => field === named) ?? null;
+}
+
+export interface SettingsHooks {
+  load(): Promise<SettingsView>;
+  save(form: SettingsForm): Promise<SettingsView>;
+  /** Saving is a command: it replaces the messages shown. */
+  begin(): void;
+  saved(text: string): void;
+  failed(error: ErrorInfo): void;
+}
+
+export interface SettingsPanel {
+  /** Shows the form, focused on the field an error is about if it says. */
+  open(focus?: Field | null): Promise<void>;
+}
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`The page has no #${id}.`);
+  return found as T;
+}
+
+const inputId = (field: Field) => `setting-${field.replaceAll("_", "-")}`;
+
+export function setUpSettings(hooks: SettingsHooks): SettingsPanel {
+  const panel = element<HTMLElement>("settings");
+  const toggleButton = element<HTMLButtonElement>("settings-toggle");
+  const form = element<HTMLFormElement>("settings-form");
+  const saveButton = element<HTMLButtonElement>("settings-save");
+  const configFile = element<HTMLElement>("config-file");
+  const inputs = Object.fromEntries(FIELDS.map((f) => [f, element<HTMLInputElement>(inputId(f))])) as Record<
+    Field,
+    HTMLInputElement
+  >;
+  const notes = Object.fromEntries(FIELDS.map((f) => [f, element<HTMLElement>(`${inputId(f)}-note`)])) as Record<
+    Field,
+    HTMLElement
+  >;
+  let fields: Record<Field, FieldView> | null = null;
+  let busy = false;
+
+  function setBusy(value: boolean): void {
+    busy = value;
+    form.setAttribute("aria-busy", String(value));
+    saveButton.setAttribute("aria-disabled", String(value || fields === null));
+  }
+
+  function fill(view: SettingsView): void {
+    fields = describeFields(view);
+    for (const field of FIELDS) {
+      const input = inputs[field];
+      const described = fields[field];
+      input.value = described.value;
+      input.readOnly = described.readOnly;
+      input.placeholder = described.placeholder;
+      input.removeAttribute("aria-invalid");
+      notes[field].textContent = described.note;
+    }
+    configFile.textContent = view.config_file;
+  }
+
+  function mark(field: Field | null): void {
+    if (!field) return;
+    inputs[field].setAttribute("aria-invalid", "true");
+    if (!inputs[field].readOnly) inputs[field].focus();
+  }
+
+  function show(shown: boolean): void {
+    panel.hidden = !shown;
+    toggleButton.setAttribute("aria-expanded", String(shown));
+  }
+
+  async function load(): Promise<void> {
+    setBusy(true);
+    try {
+      fill(await hooks.load());
+    } catch (reason) {
+      hooks.failed(asErrorInfo(reason));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function save(): Promise<void> {
+    if (busy || !fields) return;
+    const values = Object.fromEntries(FIELDS.map((f) => [f, inputs[f].value])) as Record<Field, string>;
+    hooks.begin();
+    setBusy(true);
+    for (const field of FIELDS) inputs[field].removeAttribute("aria-invalid");
+    try {
+      fill(await hooks.save(formFrom(values, fields)));
+      hooks.saved(SAVED_TEXT);
+    } catch (reason) {
+      const error = asErrorInfo(reason);
+      hooks.failed(error);
+      mark(fieldInError(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void save();
+  });
+  toggleButton.addEventListener("click", () => {
+    const opening = panel.hidden !== false;
+    show(opening);
+    if (opening) {
+      panel.scrollIntoView?.({ block: "nearest" });
+      void load();
+    }
+  });
+  setBusy(false);
+
+  return {
+    async open(focus) {
+      // An open form may hold the user's edits: only a closed one is (re)loaded.
+      if (panel.hidden !== false) {
+        show(true);
+        await load();
+      }
+      const target = focus && !inputs[focus].readOnly ? inputs[focus] : FIELDS.map((f) => inputs[f]).find((i) => !i.readOnly);
+      (target ?? toggleButton).focus();
+      panel.scrollIntoView?.({ block: "nearest" });
+    },
+  };
+}

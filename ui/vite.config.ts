@@ -1,0 +1,19 @@
+// Builds ui/ into ui/dist wherever vite runs from; Tauri embeds ui/dist (no dev server).
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  root: fileURLToPath(new URL(".", import.meta.url)),
+  base: "./",
+  publicDir: false,
+  clearScreen: false,
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    // The webviews Tauri 2 runs on: WebView2 (Chromium), WKWebView and WebKitGTK.
+    target: ["es2021", "chrome105", "safari15"],
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    sourcemap: false,
+  },
+});
