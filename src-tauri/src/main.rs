@@ -30,5 +30,11 @@ fn main() -> ExitCode {
 
 /// Log lines name events, never values: no token, secret, code or `state` is ever logged.
 fn log_to_stderr(level: tracing::Level) {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(level).with_target(false).init();
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_max_level(level)
+        .with_target(false)
+        .init();
 }

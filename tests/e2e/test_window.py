@@ -37,9 +37,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def sandbox_call(path: str, body=None):
+def sandbox_call(path: str, body=None, method=None):
+    """The sandbox's test controls: GET without a body, POST with one."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(world["kanka"] + path, data=data, method="GET" if data is None else "POST",
+    request = urllib.request.Request(world["kanka"] + path, data=data, method=method or ("POST" if data else "GET"),
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as answer:
         text = answer.read()
@@ -101,6 +102,7 @@ def setUpModule():
     # The sandbox Kanka.
     port = free_port()
     log = open(E2E / "sandbox.log", "w")
+    world["logs"] = [log]
     world["sandbox"] = subprocess.Popen(
         [str(TARGET / "kanka-sandbox"), "--port", str(port), "--client-id", CLIENT_ID,
          "--client-secret", CLIENT_SECRET], stdout=log, stderr=log)
@@ -122,28 +124,38 @@ def setUpModule():
     # tauri-driver keeps neither stdout nor stderr: the wrapper sends them to a log.
     wrapper = E2E / "kanka-link-under-test"
     env_lines = "".join(f"export {k}='{v}'\n" for k, v in app_env().items() if k.startswith(("KANKA_LINK_", "BROWSER")))
-    wrapper.write_text(f"#!/bin/sh\n{env_lines}echo $$ > '{E2E}/app.pid'\n"
+    wrapper.write_text(f"#!/bin/sh\n{env_lines}echo $$ > '{E2E}/app.pid'\necho \"args: $*\" >> '{E2E}/app.log'\n"
                        f"exec '{APP}' \"$@\" >> '{E2E}/app.log' 2>&1\n")
     wrapper.chmod(0o755)
-    driver_port = free_port()
-    world["driver_log"] = open(E2E / "tauri-driver.log", "w")
+    driver_port, native_port = free_port(), free_port()
+    driver_log = open(E2E / "tauri-driver.log", "w")
+    world["logs"].append(driver_log)
     world["driver"] = subprocess.Popen(
-        ["tauri-driver", "--port", str(driver_port), "--native-port", str(free_port()),
+        ["tauri-driver", "--port", str(driver_port), "--native-port", str(native_port),
          "--native-driver", shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"],
-        stdout=world["driver_log"], stderr=world["driver_log"])
+        stdout=driver_log, stderr=driver_log)
     world["driver_url"] = f"http://127.0.0.1:{driver_port}"
-    for _ in range(100):
+    # Both tauri-driver and the WebKitWebDriver it starts must be listening.
+    for port in (driver_port, native_port):
+        wait_for_port(port)
+
+
+def wait_for_port(port: int):
+    for _ in range(200):
         try:
-            socket.create_connection(("127.0.0.1", driver_port), timeout=0.2).close()
-            break
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
         except OSError:
             time.sleep(0.05)
+    raise AssertionError(f"nothing listens on port {port}")
 
 
 def tearDownModule():
     for name in ("driver", "sandbox"):
         world[name].terminate()
         world[name].wait(timeout=10)
+    for log in world["logs"]:
+        log.close()
 
 
 class Window(unittest.TestCase):
@@ -189,13 +201,19 @@ class Window(unittest.TestCase):
         return self.session.text("#state")
 
     def wait_state(self, state: str, timeout: float = 20):
-        return self.session.wait_for(f"state {state}", lambda: self.state() == state or None, timeout)
+        seen = []
+        try:
+            return self.session.wait_for(f"state {state}", lambda: seen.append(self.state()) or seen[-1] == state,
+                                         timeout)
+        except AssertionError:
+            raise AssertionError(f"state {seen[-1] if seen else None!r}, not {state!r}; message: {self.message()!r}")
 
     def message(self) -> str:
         return self.session.text("#message")
 
     def click(self, css: str):
-        element = self.session.wait_for(f"{css} to show", lambda: (e := self.session.find(css)) and e.displayed() and e)
+        element = self.session.wait_for(f"{css} to show", lambda: (e := self.session.find(css)) and e.displayed()
+                                        and e.enabled() and e)
         element.click()
 
     def shot(self, name: str):
@@ -263,8 +281,13 @@ class Window(unittest.TestCase):
         self.assertEqual(stats()["code_exchanges"], exchanges, "no new sign-in")
 
     def test_05_a_short_lived_token_is_refreshed_on_time(self):
+        # A slow token endpoint, so the refresh can be seen under way.
+        sandbox_call("/__sandbox/faults", {"path": "/oauth/token", "delay_ms": 1500, "count": 1})
         sandbox_call("/__sandbox/config", {"token_lifetime_secs": 12})
         self.click("#refresh")
+        self.session.wait_for("the refresh under way", lambda: self.state() == "refreshing")
+        self.assertEqual(self.session.text("#progress"), "Refreshing…")
+        self.shot("refreshing")
         self.session.wait_for("a 12-second token", lambda: re.search(r"in 1[0-2] s|in 1[0-2] seconds|seconds",
                                                                      self.session.text("#expires")))
         self.remember_tokens()
@@ -284,7 +307,7 @@ class Window(unittest.TestCase):
         self.remember_tokens()
 
     def test_06_revoked_on_the_server_needs_a_reconnect(self):
-        sandbox_call("/__sandbox/revoke")
+        sandbox_call("/__sandbox/revoke", method="POST")
         self.click("#refresh")
         self.wait_state("reconnect_needed")
         self.assertIn("Sandbox Sage", self.message() + self.session.text("#account"))
@@ -311,7 +334,7 @@ class Window(unittest.TestCase):
     def test_08_cancelling_in_kanka_stores_nothing(self):
         # As the disconnect notice advises, the user also revoked the app in Kanka; otherwise
         # Kanka (Passport) skips its consent page for an app that holds a valid token.
-        sandbox_call("/__sandbox/revoke")
+        sandbox_call("/__sandbox/revoke", method="POST")
         consent("deny")
         self.click("#connect")
         self.session.wait_for("the cancellation", lambda: "You cancelled the connection in Kanka." in self.message())
@@ -324,7 +347,9 @@ class Window(unittest.TestCase):
         consent("ignore")
         self.click("#connect")
         self.session.wait_for("the wait", lambda: "Waiting for Kanka in your browser…" in self.session.text("#progress"))
-        self.assertTrue(self.session.find("#authorize-url").attribute("value").startswith(world["kanka"] + "/oauth/authorize?"))
+        address = self.session.wait_for("the address to copy", lambda: (e := self.session.find("#authorize-url"))
+                                        and e.displayed() and e.attribute("value"))
+        self.assertTrue(address.startswith(world["kanka"] + "/oauth/authorize?"), address)
         self.shot("waiting")
         self.click("#cancel")
         self.wait_state("disconnected")

@@ -1,12 +1,13 @@
 """A small W3C WebDriver client over urllib: just what the end-to-end tests use."""
 
 import base64
+import http.client
 import json
 import time
 import urllib.error
 import urllib.request
 
-ELEMENT = "element-6066-11e4-a52f-4f735466cecf"
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
 
 class WebDriverError(Exception):
@@ -21,14 +22,21 @@ class Session:
 
     def _call(self, method: str, path: str, body=None):
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.server + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return json.loads(response.read() or b"{}").get("value")
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace")
-            raise WebDriverError(f"{method} {path}: HTTP {error.code}: {detail}") from None
+        # tauri-driver proxies to WebKitWebDriver over pooled connections and does not retry when
+        # WebKitWebDriver has just closed one: the request never got through, so we send it again.
+        for attempt in range(4):
+            request = urllib.request.Request(self.server + path, data=data, method=method,
+                                             headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    return json.loads(response.read() or b"{}").get("value")
+            except urllib.error.HTTPError as error:
+                detail = error.read().decode(errors="replace")
+                raise WebDriverError(f"{method} {path}: HTTP {error.code}: {detail}") from None
+            except (ConnectionResetError, http.client.RemoteDisconnected):
+                if attempt == 3:
+                    raise
+                time.sleep(0.2)
 
     def _session(self, method: str, path: str, body=None):
         return self._call(method, f"/session/{self.id}{path}", body)

@@ -46,7 +46,8 @@ async function perform<T>(
   command: () => Promise<T>,
   done: (ui: UiState, result: T) => UiState,
 ): Promise<void> {
-  if (ui.busy) return;
+  // One command at a time, except Cancel: it must stop a sign-in that is still starting.
+  if (ui.busy && button !== "cancel") return;
   update(begin(ui, button, effect));
   try {
     const result = await command();

@@ -60,6 +60,7 @@ impl Linker {
             r.closed_attempt = closed.or(r.closed_attempt.take());
         })
         .await?;
+        tracing::info!("sign-in cancelled");
         Ok(self.status())
     }
 
@@ -83,6 +84,8 @@ impl Linker {
     }
 
     async fn start_attempt(&self) -> Result<AuthorizationRequest> {
+        // A Cancel clicked while this runs waits for it, then cancels what it started.
+        let _gate = self.inner.callback_gate.lock().await;
         let config = &self.inner.config;
         let pending = PendingAuthorization::new(self.inner.clock.now());
         // Bind first: a busy port must fail the attempt before anything is stored.
