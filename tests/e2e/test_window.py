@@ -27,6 +27,8 @@ HOME = pathlib.Path(os.environ["HOME"])
 E2E = HOME / "e2e"
 CLIENT_ID = "7"
 CLIENT_SECRET = "e2e-secret-" + os.urandom(8).hex()
+WITH_ENV = E2E / "kanka-link-configured-by-environment"
+BY_HAND = E2E / "kanka-link-configured-by-hand"
 
 world = {}
 
@@ -67,6 +69,12 @@ def app_env() -> dict:
 
 def cli(*args) -> subprocess.CompletedProcess:
     return subprocess.run([str(APP), *args], env=app_env(), capture_output=True, text=True, timeout=60)
+
+
+def cli_by_hand(*args) -> subprocess.CompletedProcess:
+    """The command line with no settings in its environment: they come from config.toml."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KANKA_LINK_")}
+    return subprocess.run([str(APP), *args], env=env, capture_output=True, text=True, timeout=60)
 
 
 def keychain(kind: str):
@@ -121,12 +129,12 @@ def setUpModule():
     for scheme in ("http", "https"):
         subprocess.run(["xdg-mime", "default", "kanka-link-test-browser.desktop", f"x-scheme-handler/{scheme}"],
                        check=True)
-    # tauri-driver keeps neither stdout nor stderr: the wrapper sends them to a log.
-    wrapper = E2E / "kanka-link-under-test"
-    env_lines = "".join(f"export {k}='{v}'\n" for k, v in app_env().items() if k.startswith(("KANKA_LINK_", "BROWSER")))
-    wrapper.write_text(f"#!/bin/sh\n{env_lines}echo $$ > '{E2E}/app.pid'\necho \"args: $*\" >> '{E2E}/app.log'\n"
-                       f"exec '{APP}' \"$@\" >> '{E2E}/app.log' 2>&1\n")
-    wrapper.chmod(0o755)
+    # tauri-driver keeps neither stdout nor stderr: the wrappers send them to a log. One sets the
+    # settings in the environment, the other leaves them to the settings form.
+    configured = {k: v for k, v in app_env().items() if k.startswith(("KANKA_LINK_", "BROWSER"))}
+    by_hand = {k: v for k, v in configured.items() if k in ("KANKA_LINK_E2E_DIR", "BROWSER")}
+    write_wrapper(WITH_ENV, configured)
+    write_wrapper(BY_HAND, by_hand)
     driver_port, native_port = free_port(), free_port()
     driver_log = open(E2E / "tauri-driver.log", "w")
     world["logs"].append(driver_log)
@@ -138,6 +146,13 @@ def setUpModule():
     # Both tauri-driver and the WebKitWebDriver it starts must be listening.
     for port in (driver_port, native_port):
         wait_for_port(port)
+
+
+def write_wrapper(path: pathlib.Path, env: dict):
+    exports = "".join(f"export {k}='{v}'\n" for k, v in env.items())
+    path.write_text(f"#!/bin/sh\n{exports}echo $$ > '{E2E}/app.pid'\n"
+                    f"exec '{APP}' \"$@\" >> '{E2E}/app.log' 2>&1\n")
+    path.chmod(0o755)
 
 
 def wait_for_port(port: int):
@@ -164,10 +179,10 @@ class Window(unittest.TestCase):
     session = None
 
     @classmethod
-    def open(cls):
+    def open(cls, wrapper=WITH_ENV):
         cls.session = Session(world["driver_url"], {
             "browserName": "wry",
-            "tauri:options": {"application": str(E2E / "kanka-link-under-test")},
+            "tauri:options": {"application": str(wrapper)},
         })
         cls.session.wait_for("the window to load", lambda: cls.session.text("#state"))
 
@@ -215,6 +230,11 @@ class Window(unittest.TestCase):
         element = self.session.wait_for(f"{css} to show", lambda: (e := self.session.find(css)) and e.displayed()
                                         and e.enabled() and e)
         element.click()
+
+    def fill(self, css: str, text: str):
+        field = self.session.find(css)
+        field.clear()
+        field.type(text)
 
     def shot(self, name: str):
         self.session.screenshot(ARTIFACTS / f"{name}.png")
@@ -361,6 +381,44 @@ class Window(unittest.TestCase):
         self.assertIn("server error", self.message())
         self.shot("error")
         self.assertIsNone(keychain("access-token"))
+
+    def test_10_settings_are_checked_saved_and_kept(self):
+        self.close()
+        self.open(BY_HAND)
+        # No client id anywhere yet: the window says which setting, and offers the fix.
+        self.wait_state("error")
+        self.assertIn("client_id", self.message())
+        self.click("#open-settings")
+        self.session.wait_for("the settings form", lambda: self.session.find("#setting-url").displayed())
+        self.fill("#setting-url", "ftp://kanka.example")
+        self.fill("#setting-api-url", world["kanka"] + "/api/1.0")
+        self.fill("#setting-client-id", CLIENT_ID)
+        self.fill("#setting-client-secret", CLIENT_SECRET)
+        self.fill("#setting-redirect-uri", "kanka-link://oauth/callback")
+        self.click("#settings-save")
+        self.session.wait_for("the refusal", lambda: "url" in self.message() and "https" in self.message())
+        self.shot("settings-refused")
+        self.fill("#setting-url", world["kanka"])
+        self.fill("#setting-client-secret", CLIENT_SECRET)
+        self.click("#settings-save")
+        self.session.wait_for("the confirmation", lambda: "Settings saved." in self.message())
+        # Valid settings: ready to sign in (the record may still tell of the failed attempt before).
+        self.session.wait_for("a valid configuration", lambda: self.session.find("#connect").displayed())
+        status = json.loads(cli_by_hand("status", "--json").stdout)
+        self.assertNotEqual((status["last_error"] or {}).get("code"), "invalid_setting", status)
+        config = (pathlib.Path(os.environ["XDG_CONFIG_HOME"]) / "kanka-link" / "config.toml").read_text()
+        self.assertIn(world["kanka"], config)
+        self.assertNotIn(CLIENT_SECRET, config, "the secret never goes to a file")
+        self.assertEqual(keychain("client-secret"), CLIENT_SECRET)
+
+        # Saved settings survive a restart, and the secret from the keychain signs in.
+        self.close()
+        self.open(BY_HAND)
+        self.session.wait_for("a valid configuration", lambda: self.session.find("#connect").displayed())
+        consent("approve")
+        self.click("#connect")
+        self.wait_state("connected")
+        self.remember_tokens()
 
 
 if __name__ == "__main__":

@@ -95,6 +95,15 @@ class Element:
     def text(self) -> str:
         return self._call("GET", "/text")
 
+    def clear(self):
+        self._call("POST", "/clear", {})
+
+    def type(self, text: str):
+        self._call("POST", "/value", {"text": text})
+
+    def property(self, name: str):
+        return self._call("GET", f"/property/{name}")
+
     def attribute(self, name: str):
         return self._call("GET", f"/attribute/{name}")
 
