@@ -12,7 +12,6 @@ fn main() {
         "settings",
         "save_settings",
     ];
-    let attributes =
-        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
+    let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
     tauri_build::try_build(attributes).expect("the Tauri build script runs");
 }

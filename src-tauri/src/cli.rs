@@ -14,7 +14,9 @@ pub enum Invocation {
     /// No arguments, or a `kanka-link://` URL (a deep link): the window.
     Window,
     Command(Command),
-    Usage { to_stderr: bool },
+    Usage {
+        to_stderr: bool,
+    },
 }
 
 pub enum Command {
@@ -112,7 +114,11 @@ fn status(linker: &Linker, json: bool) -> ExitCode {
 
 /// The status as a person reads it.
 fn describe(status: &Status, config: &Config, now: DateTime<Utc>) -> String {
-    let mut text = format!("Kanka Link for {} (client {})\n", config.kanka_url.as_str().trim_end_matches('/'), config.client_id.as_str());
+    let mut text = format!(
+        "Kanka Link for {} (client {})\n",
+        config.kanka_url.as_str().trim_end_matches('/'),
+        config.client_id.as_str()
+    );
     let who = status.account.as_ref().map(|a| format!("{} (account {})", a.name, a.id));
     let headline = match status.state {
         State::Connected | State::Refreshing => match &who {

@@ -26,7 +26,8 @@ pub async fn connect(app: AppHandle, engine: State<'_, Engine>) -> CommandResult
 
 #[tauri::command]
 pub async fn open_authorization_page(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<SignInPage> {
-    let request = engine.linker()?.pending_request().await.map_err(info)?.ok_or_else(|| Error::AuthorizationExpired.info())?;
+    let request =
+        engine.linker()?.pending_request().await.map_err(info)?.ok_or_else(|| Error::AuthorizationExpired.info())?;
     let opened = open_in_browser(&app, request.url.as_str());
     Ok(SignInPage::new(request, opened))
 }
@@ -61,7 +62,11 @@ pub async fn settings(engine: State<'_, Engine>) -> CommandResult<SettingsView> 
 /// Checks and writes the settings (the secret to the keychain, the rest to config.toml), then
 /// starts the engine on them. Values set by the environment win anyway and are left alone.
 #[tauri::command]
-pub async fn save_settings(app: AppHandle, engine: State<'_, Engine>, form: SettingsForm) -> CommandResult<SettingsView> {
+pub async fn save_settings(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    form: SettingsForm,
+) -> CommandResult<SettingsView> {
     let path = &engine.paths.config_file;
     let sources = Sources::load(path).ok();
     let from_env = |pick: fn(&Sources) -> &kanka_link_core::Setting| {

@@ -8,6 +8,7 @@ import os
 import pathlib
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -110,10 +111,10 @@ def setUpModule():
     # The sandbox Kanka.
     port = free_port()
     log = open(E2E / "sandbox.log", "w")
-    world["logs"] = [log]
-    world["sandbox"] = subprocess.Popen(
-        [str(TARGET / "kanka-sandbox"), "--port", str(port), "--client-id", CLIENT_ID,
-         "--client-secret", CLIENT_SECRET], stdout=log, stderr=log)
+    sandbox = subprocess.Popen([str(TARGET / "kanka-sandbox"), "--port", str(port), "--client-id", CLIENT_ID,
+                                "--client-secret", CLIENT_SECRET], stdout=log, stderr=log, start_new_session=True)
+    # Stopped however the run ends, set-up failures included.
+    unittest.addModuleCleanup(stop, sandbox, log)
     world["kanka"] = f"http://127.0.0.1:{port}"
     for _ in range(100):
         if "listening on" in (E2E / "sandbox.log").read_text():
@@ -137,11 +138,11 @@ def setUpModule():
     write_wrapper(BY_HAND, by_hand)
     driver_port, native_port = free_port(), free_port()
     driver_log = open(E2E / "tauri-driver.log", "w")
-    world["logs"].append(driver_log)
-    world["driver"] = subprocess.Popen(
+    driver = subprocess.Popen(
         ["tauri-driver", "--port", str(driver_port), "--native-port", str(native_port),
          "--native-driver", shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"],
-        stdout=driver_log, stderr=driver_log)
+        stdout=driver_log, stderr=driver_log, start_new_session=True)
+    unittest.addModuleCleanup(stop, driver, driver_log)
     world["driver_url"] = f"http://127.0.0.1:{driver_port}"
     # Both tauri-driver and the WebKitWebDriver it starts must be listening.
     for port in (driver_port, native_port):
@@ -165,12 +166,11 @@ def wait_for_port(port: int):
     raise AssertionError(f"nothing listens on port {port}")
 
 
-def tearDownModule():
-    for name in ("driver", "sandbox"):
-        world[name].terminate()
-        world[name].wait(timeout=10)
-    for log in world["logs"]:
-        log.close()
+def stop(process: subprocess.Popen, log):
+    """Ends a process and what it started (tauri-driver starts WebKitWebDriver, which starts the app)."""
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=10)
+    log.close()
 
 
 class Window(unittest.TestCase):

@@ -283,7 +283,13 @@ impl SettingsFile {
     }
 }
 
-fn pick(env: &dyn Environment, var: &'static str, from_file: Option<&str>, file: &Path, default: Option<&str>) -> Setting {
+fn pick(
+    env: &dyn Environment,
+    var: &'static str,
+    from_file: Option<&str>,
+    file: &Path,
+    default: Option<&str>,
+) -> Setting {
     if let Some(value) = env.var(var).filter(|v| !v.is_empty()) {
         return Setting { value, origin: Origin::Environment(var) };
     }
