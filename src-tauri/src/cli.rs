@@ -22,6 +22,7 @@ pub enum Invocation {
 pub enum Command {
     Status { json: bool },
     Token,
+    Refresh,
     Disconnect,
 }
 
@@ -32,6 +33,7 @@ Usage:
   kanka-link                 open the window
   kanka-link status [--json] show who is connected and when the token expires
   kanka-link token           print a valid access token (refreshed first if due)
+  kanka-link refresh         refresh the token now
   kanka-link disconnect      forget the tokens
   kanka-link --help          show this help
 
@@ -50,6 +52,7 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
         ["status"] => Invocation::Command(Command::Status { json: false }),
         ["status", "--json"] => Invocation::Command(Command::Status { json: true }),
         ["token"] => Invocation::Command(Command::Token),
+        ["refresh"] => Invocation::Command(Command::Refresh),
         ["disconnect"] => Invocation::Command(Command::Disconnect),
         ["--help" | "-h" | "help"] => Invocation::Usage { to_stderr: false },
         _ => Invocation::Usage { to_stderr: true },
@@ -77,6 +80,11 @@ pub fn run(command: Command) -> ExitCode {
             Command::Token => {
                 let token = linker.access_token().await?;
                 println!("{}", token.secret());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Refresh => {
+                let status = linker.refresh_now().await?;
+                print!("{}", describe(&status, linker.config(), Utc::now()));
                 Ok(ExitCode::SUCCESS)
             }
             Command::Disconnect => {
@@ -194,6 +202,7 @@ mod tests {
         assert!(matches!(parsed(&["status", "--json"]), Invocation::Command(Command::Status { json: true })));
         assert!(matches!(parsed(&["token"]), Invocation::Command(Command::Token)));
         assert!(matches!(parsed(&["disconnect"]), Invocation::Command(Command::Disconnect)));
+        assert!(matches!(parsed(&["refresh"]), Invocation::Command(Command::Refresh)));
         assert!(matches!(parsed(&["--help"]), Invocation::Usage { to_stderr: false }));
         for unknown in [&["frobnicate"][..], &["status", "--xml"], &["token", "extra"], &["kanka-link://x", "more"]] {
             assert!(matches!(parsed(unknown), Invocation::Usage { to_stderr: true }), "{unknown:?}");

@@ -9,32 +9,25 @@ mod cli;
 mod commands;
 mod desktop;
 mod engine;
+mod logging;
 mod models;
 
 use std::process::ExitCode;
 
+use tracing::level_filters::LevelFilter;
+
 fn main() -> ExitCode {
+    let log_dir = kanka_link_core::Paths::platform().ok().map(|paths| paths.log_dir);
     match cli::parse(std::env::args_os().skip(1)) {
         cli::Invocation::Window => {
-            log_to_stderr(tracing::Level::INFO);
+            let _log = logging::init(log_dir.as_deref(), LevelFilter::INFO);
             desktop::run();
             ExitCode::SUCCESS
         }
         cli::Invocation::Command(command) => {
-            log_to_stderr(tracing::Level::WARN);
+            let _log = logging::init(log_dir.as_deref(), LevelFilter::WARN);
             cli::run(command)
         }
         cli::Invocation::Usage { to_stderr } => cli::usage(to_stderr),
     }
-}
-
-/// Log lines name events, never values: no token, secret, code or `state` is ever logged.
-fn log_to_stderr(level: tracing::Level) {
-    use std::io::IsTerminal;
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_max_level(level)
-        .with_target(false)
-        .init();
 }

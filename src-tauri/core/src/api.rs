@@ -39,7 +39,7 @@ pub async fn fetch_profile(http: &Http, config: &Config, token: &AccessToken) ->
     parse_profile(&body)
 }
 
-fn parse_profile(body: &[u8]) -> Result<Account> {
+pub(crate) fn parse_profile(body: &[u8]) -> Result<Account> {
     #[derive(Deserialize)]
     struct Profile {
         data: Account,

@@ -31,6 +31,8 @@ pub enum Error {
     Storage { path: PathBuf, detail: String },
     #[error("Another Kanka Link process has been busy with the connection for too long.")]
     LockTimeout,
+    #[error("Kanka Link has new tokens, but the keychain did not take them ({detail}); it keeps them in memory and tries again.")]
+    TokensNotSaved { detail: String },
 
     #[error("This is not a Kanka Link sign-in address: {reason}.")]
     MalformedCallback { reason: String },
@@ -94,6 +96,7 @@ pub enum ErrorCode {
     Keychain,
     Storage,
     LockTimeout,
+    TokensNotSaved,
     MalformedCallback,
     UnexpectedCallback,
     ReplayedCallback,
@@ -142,6 +145,7 @@ impl ErrorCode {
                 | Self::Timeout
                 | Self::UnexpectedResponse
                 | Self::LockTimeout
+                | Self::TokensNotSaved
                 | Self::KeychainLocked
                 | Self::KeychainUnavailable
                 | Self::Keychain
@@ -173,6 +177,7 @@ impl Error {
             Self::Keychain { .. } => ErrorCode::Keychain,
             Self::Storage { .. } => ErrorCode::Storage,
             Self::LockTimeout => ErrorCode::LockTimeout,
+            Self::TokensNotSaved { .. } => ErrorCode::TokensNotSaved,
             Self::MalformedCallback { .. } => ErrorCode::MalformedCallback,
             Self::UnexpectedCallback => ErrorCode::UnexpectedCallback,
             Self::ReplayedCallback => ErrorCode::ReplayedCallback,
@@ -216,6 +221,9 @@ impl Error {
                     .to_owned()
             }
             Self::KeychainLocked { .. } => "Unlock your keychain (your login keyring), then try again.".to_owned(),
+            Self::TokensNotSaved { .. } => "Unlock or start your keychain. Until it takes the tokens, quitting \
+                 Kanka Link ends the connection."
+                .to_owned(),
             Self::Keychain { .. } | Self::Storage { .. } | Self::LockTimeout => {
                 "Try again; if it keeps happening, restart Kanka Link.".to_owned()
             }

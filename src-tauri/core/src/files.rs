@@ -8,11 +8,13 @@ use crate::error::{Error, Result};
 
 const APP_DIR: &str = "kanka-link";
 
-/// The platform folders (Linux: `$XDG_CONFIG_HOME/kanka-link`, `$XDG_DATA_HOME/kanka-link`).
+/// The platform folders (Linux: `$XDG_CONFIG_HOME/kanka-link`, `$XDG_DATA_HOME/kanka-link` and
+/// `$XDG_STATE_HOME/kanka-link/logs`).
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub config_file: PathBuf,
     pub data_dir: PathBuf,
+    pub log_dir: PathBuf,
 }
 
 impl Paths {
@@ -23,12 +25,18 @@ impl Paths {
         };
         let config = dirs::config_dir().ok_or_else(|| missing("config dir"))?;
         let data = dirs::data_dir().ok_or_else(|| missing("data dir"))?;
-        Ok(Paths { config_file: config.join(APP_DIR).join("config.toml"), data_dir: data.join(APP_DIR) })
+        // Logs are state, not data, where the platform makes the difference (Linux).
+        let logs = dirs::state_dir().or_else(dirs::data_local_dir).ok_or_else(|| missing("log dir"))?;
+        Ok(Paths {
+            config_file: config.join(APP_DIR).join("config.toml"),
+            data_dir: data.join(APP_DIR),
+            log_dir: logs.join(APP_DIR).join("logs"),
+        })
     }
 
     /// Everything under one folder; for tests and portable set-ups.
     pub fn under(root: &Path) -> Paths {
-        Paths { config_file: root.join("config").join("config.toml"), data_dir: root.join("data") }
+        Paths { config_file: root.join("config").join("config.toml"), data_dir: root.join("data"), log_dir: root.join("logs") }
     }
 }
 

@@ -65,21 +65,33 @@ impl Keychain {
 
     /// Blocking: the platform APIs are synchronous. Async callers use [`Keychain::read`].
     pub fn read_blocking(&self, item: Item) -> Result<Option<String>> {
-        match self.entry(item)?.get_password() {
+        self.with_entry(item, |entry| match entry.get_password() {
             Ok(value) => Ok(Some(value)),
             Err(keyring_core::Error::NoEntry) => Ok(None),
-            Err(e) => Err(self.failed(e)),
-        }
+            Err(e) => Err(e),
+        })
     }
 
     pub fn write_blocking(&self, item: Item, value: &str) -> Result<()> {
-        self.entry(item)?.set_password(value).map_err(|e| self.failed(e))
+        self.with_entry(item, |entry| entry.set_password(value))
     }
 
     pub fn delete_blocking(&self, item: Item) -> Result<()> {
-        match self.entry(item)?.delete_credential() {
+        self.with_entry(item, |entry| match entry.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
-            Err(e) => Err(self.failed(e)),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Runs `operation` on the item's entry. A connection that broke since it was made (the
+    /// keyring daemon restarted) is made again and the operation tried once more.
+    fn with_entry<T>(&self, item: Item, operation: impl Fn(&Entry) -> keyring_core::Result<T>) -> Result<T> {
+        let reused = self.store.lock().expect("keychain store lock").is_some();
+        match operation(&self.entry(item)?).map_err(|e| self.failed(e)) {
+            Err(Error::KeychainUnavailable { .. }) if reused => {
+                operation(&self.entry(item)?).map_err(|e| self.failed(e))
+            }
+            result => result,
         }
     }
 

@@ -10,6 +10,8 @@ pub mod config;
 mod connect;
 mod error;
 pub mod files;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod http;
 pub mod keychain;
 mod linker;

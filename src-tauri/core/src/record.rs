@@ -27,6 +27,9 @@ pub struct Record {
     pub last_error: Option<ErrorInfo>,
     /// The last sign-in attempt that ended, to explain an answer that arrives for it later.
     pub closed_attempt: Option<ClosedAttempt>,
+    /// Written just before a refresh request: the fingerprint of the refresh token it sends.
+    /// Cleared once the answer is kept. Still there after a crash, it says the outcome is unknown.
+    pub refresh_sent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

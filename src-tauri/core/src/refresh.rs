@@ -75,15 +75,21 @@ impl Linker {
         let stored = RefreshToken::new(stored);
         // Out of step after a crash between the keychain write and the record write.
         let in_step = connection.describes(&stored);
+        // A refresh with this very token was sent and its answer never kept (a crash, a timeout):
+        // Kanka may have rotated already, so only trying again tells.
+        let interrupted = record.refresh_sent.as_ref() == Some(&fingerprint(&stored));
         let needed = match reason {
-            Reason::Due => !in_step || self.inner.clock.now() >= connection.refresh_at(),
-            Reason::Now => !in_step || believed.as_deref() == Some(connection.fingerprint.as_str()),
+            Reason::Due => !in_step || interrupted || self.inner.clock.now() >= connection.refresh_at(),
+            Reason::Now => !in_step || interrupted || believed.as_deref() == Some(connection.fingerprint.as_str()),
         };
         if !needed {
             return Ok(());
         }
+        let secret = self.client_secret().await?;
+        self.update_record_locked(&guard, |r| r.refresh_sent = Some(fingerprint(&stored)))?;
         self.set_activity(Activity::Refreshing);
-        let result = self.request_refresh(&stored).await;
+        let now = self.inner.clock.now();
+        let result = token_endpoint::refresh(&self.inner.http, &self.inner.config, &secret, &stored, now).await;
         self.set_activity(Activity::Idle);
         match result {
             Ok(grant) => {
@@ -94,17 +100,21 @@ impl Linker {
                 );
                 Ok(())
             }
+            Err(Error::InvalidGrant { .. }) if interrupted => Err(self.end_connection_locked(
+                &guard,
+                "An earlier refresh was cut off after Kanka had already renewed the tokens, so the renewed \
+                 tokens never reached the keychain.",
+            )),
             Err(e @ (Error::InvalidGrant { .. } | Error::InvalidClient)) => {
                 Err(self.end_connection_locked(&guard, &e.to_string()))
             }
+            // Refused before it was processed: nothing was rotated.
+            Err(e @ (Error::InvalidRequest { .. } | Error::RateLimited { .. })) => {
+                self.update_record_locked(&guard, |r| r.refresh_sent = None)?;
+                Err(e)
+            }
             Err(e) => Err(e),
         }
-    }
-
-    async fn request_refresh(&self, refresh_token: &RefreshToken) -> Result<TokenGrant> {
-        let secret = self.client_secret().await?;
-        let now = self.inner.clock.now();
-        token_endpoint::refresh(&self.inner.http, &self.inner.config, &secret, refresh_token, now).await
     }
 
     /// Keeps a pair from the server: refresh token, then access token, then the record. Until the
@@ -117,8 +127,11 @@ impl Linker {
     ) -> Result<()> {
         *self.inner.unsaved.lock().unwrap() = Some(grant.clone());
         let keychain = &self.inner.keychain;
-        keychain.write(Item::RefreshToken, grant.refresh_token.secret().clone()).await?;
-        keychain.write(Item::AccessToken, grant.access_token.secret().clone()).await?;
+        let written = async {
+            keychain.write(Item::RefreshToken, grant.refresh_token.secret().clone()).await?;
+            keychain.write(Item::AccessToken, grant.access_token.secret().clone()).await
+        };
+        written.await.map_err(|e| Error::TokensNotSaved { detail: e.to_string().trim_end_matches('.').to_owned() })?;
         *self.inner.unsaved.lock().unwrap() = None;
         let connection = Connection {
             account,
@@ -129,6 +142,7 @@ impl Linker {
         };
         self.update_record_locked(guard, |r| {
             r.connection = Some(connection);
+            r.refresh_sent = None;
             r.last_error = None;
         })?;
         Ok(())
@@ -166,6 +180,7 @@ impl Linker {
             if let Some(connection) = r.connection.as_mut() {
                 connection.reconnect_needed = true;
             }
+            r.refresh_sent = None;
             r.last_error = Some(info);
         });
         match saved {

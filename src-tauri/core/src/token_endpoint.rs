@@ -14,7 +14,6 @@ use oauth2::{
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::http::Http;
 
 /// Lifetime assumed when a server leaves `expires_in` out (it is only RECOMMENDED by RFC 6749).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
@@ -33,8 +32,13 @@ pub struct TokenGrant {
     pub obtained_at: DateTime<Utc>,
 }
 
+/// How token requests travel: our [`crate::http::Http`] client, or a canned answer in the fuzz targets.
+pub trait Transport: for<'c> oauth2::AsyncHttpClient<'c, Error = Error> {}
+
+impl<T: for<'c> oauth2::AsyncHttpClient<'c, Error = Error>> Transport for T {}
+
 pub async fn exchange_code(
-    http: &Http,
+    http: &impl Transport,
     config: &Config,
     secret: &ClientSecret,
     code: AuthorizationCode,
@@ -55,7 +59,7 @@ pub async fn exchange_code(
 
 /// Refreshes; a server that does not rotate (no new refresh token) lets us keep the old one.
 pub async fn refresh(
-    http: &Http,
+    http: &impl Transport,
     config: &Config,
     secret: &ClientSecret,
     refresh_token: &RefreshToken,

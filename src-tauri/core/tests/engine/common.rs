@@ -10,22 +10,11 @@ use chrono::Utc;
 use kanka_link_core::clock::{Clock, ManualClock, SystemClock};
 use kanka_link_core::{Config, Linker, Paths, State, Status};
 use kanka_sandbox::{Sandbox, SandboxConfig};
+pub use kanka_test_support::*;
 use url::Url;
 
 /// The sandbox's client and the default (deep-link) redirect.
 pub const DEEP_LINK: &str = "kanka-link://oauth/callback";
-
-/// Keychain tests run only inside the private D-Bus session that `npm test` (tests/run.sh)
-/// starts with its own gnome-keyring, never on a developer's own keychain.
-pub fn require_private_keychain() {
-    let private = std::env::var("KANKA_LINK_PRIVATE_BUS").ok();
-    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok();
-    assert!(
-        private.is_some() && private == bus,
-        "keychain tests only run in the private session of `npm test` (tests/run.sh), \
-         so they never touch your own keychain"
-    );
-}
 
 pub struct World {
     pub sandbox: Sandbox,
@@ -77,7 +66,7 @@ impl Setup {
     pub async fn start(self) -> World {
         require_private_keychain();
         let sandbox = Sandbox::start(self.sandbox).await.expect("the sandbox starts");
-        let dir = fresh_dir();
+        let dir = fresh_dir("engine");
         let secret = self.secret.unwrap_or_default();
         let base = sandbox.base_url();
         let api = sandbox.api_url();
@@ -142,67 +131,6 @@ impl World {
     }
 }
 
-pub async fn consent(authorize_url: &Url, approve: bool) -> String {
-    let browser = browser();
-    let page = browser.get(authorize_url.clone()).send().await.expect("the consent page answers");
-    if page.status() == 302 {
-        // Kanka skips the consent screen when the user already authorised this client.
-        return location(&page);
-    }
-    assert_eq!(page.status(), 200, "consent page");
-    let html = page.text().await.unwrap();
-    let token = html
-        .split("name=\"auth_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the consent form has an auth_token")
-        .to_owned();
-    let mut form = vec![("auth_token", token)];
-    if !approve {
-        form.push(("_method", "DELETE".to_owned()));
-    }
-    let action = authorize_url.join("/oauth/authorize").unwrap();
-    let answer = browser.post(action).form(&form).send().await.expect("the consent form posts");
-    assert_eq!(answer.status(), 302, "consent answer");
-    location(&answer)
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response.headers()["location"].to_str().unwrap().to_owned()
-}
-
-pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// The items of `scope` that `secret-tool search --all service kanka-link` (libsecret,
-/// independent of our code) finds, by their `username` attribute. secret-tool prints the
-/// attributes on stderr and the rest on stdout, so only the attribute lines are read.
-pub fn secret_tool_search(scope: &str) -> Vec<String> {
-    let output = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "service", "kanka-link"])
-        .output()
-        .expect("secret-tool runs");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-    // Other tests run in parallel in the same keychain: only this scope's items count.
-    let mut users: Vec<String> = text
-        .lines()
-        .filter_map(|line| line.strip_prefix("attribute.username = "))
-        .filter(|user| user.ends_with(&format!(":{scope}")))
-        .map(str::to_owned)
-        .collect();
-    users.sort();
-    users
-}
-
-pub fn secret_tool_lookup(user: &str) -> Option<String> {
-    let output = std::process::Command::new("secret-tool")
-        .args(["lookup", "service", "kanka-link", "username", user])
-        .output()
-        .expect("secret-tool runs");
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
 /// Waits (in real time, bounded) until the status satisfies `done`.
 pub async fn wait_for_status(linker: &Linker, what: &str, done: impl Fn(&Status) -> bool) -> Status {
     let mut updates = linker.subscribe();
@@ -228,38 +156,4 @@ pub async fn wait_for_sandbox(sandbox: &Sandbox, what: &str, done: impl Fn(&kank
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("timed out waiting for {what}; sandbox: {:?}", sandbox.stats());
-}
-
-fn fresh_dir() -> PathBuf {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "kanka-link-engine-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Every file under `dir`, read as bytes.
-pub fn files_under(dir: &std::path::Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(next) = stack.pop() {
-        for entry in std::fs::read_dir(&next).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                found.push((path, bytes));
-            }
-        }
-    }
-    found
-}
-
-pub fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }

@@ -5,6 +5,7 @@ mod callbacks;
 mod common;
 mod errors;
 mod keychain;
+mod keychain_faults;
 mod loopback;
 mod sign_in;
 mod timer;

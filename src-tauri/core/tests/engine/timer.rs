@@ -151,3 +151,59 @@ async fn a_wall_clock_set_back_causes_no_storm() {
     advance(&world, Duration::ZERO).await;
     assert_eq!(world.sandbox.stats().token_requests, 2);
 }
+
+#[tokio::test]
+async fn a_flaky_network_is_retried_until_the_refresh_goes_through() {
+    let world = Setup { request_timeout: Some(Duration::from_millis(500)), ..Setup::default() }
+        .token_lifetime(3600)
+        .manual_clock()
+        .start()
+        .await;
+    world.connect().await;
+    let token = world.access_token().await;
+    let _timer = world.linker.spawn_background();
+    let fault = |status: u16, body: &str, content_type: &str, delay_ms: u64| Fault {
+        path: "/oauth/token".to_owned(),
+        status: Some(status),
+        body: Some(body.to_owned()),
+        content_type: Some(content_type.to_owned()),
+        delay_ms,
+        ..Fault::default()
+    };
+    // What a flaky network and a struggling Kanka answer, in turn. The slow answers end in an
+    // error page, so Kanka never rotates behind the client's back.
+    let faults = [
+        (fault(504, "<html>Gateway Timeout</html>", "text/html", 1500), ErrorCode::Timeout),
+        (fault(504, "<html>Gateway Timeout</html>", "text/html", 1500), ErrorCode::Timeout),
+        (fault(502, "<html>Bad Gateway</html>", "text/html", 0), ErrorCode::ServerError),
+        (fault(429, r#"{"message":"Too Many Attempts."}"#, "application/json", 0), ErrorCode::RateLimited),
+        (fault(200, r#"{"token_type":"Bearer","expires_in":3600,"access_tok"#, "application/json", 0), ErrorCode::UnexpectedResponse),
+        (fault(200, "<!doctype html><title>Maintenance</title>", "text/html", 0), ErrorCode::UnexpectedResponse),
+        (fault(503, "", "text/plain", 0), ErrorCode::ServerError),
+    ];
+    let count = faults.len() as u64;
+    for (fault, _) in &faults {
+        world.sandbox.inject(fault.clone());
+    }
+    advance(&world, 2700 * SECOND).await;
+    for (attempt, (_, expected)) in faults.iter().enumerate() {
+        let status = wait_for_status(&world.linker, "the retry to be planned", |s| {
+            s.last_error.as_ref().is_some_and(|e| e.code == *expected)
+                && s.next_refresh_at.is_some_and(|at| at > world.clock.now())
+        })
+        .await;
+        assert_eq!(status.state, State::Connected, "attempt {}: {status:?}", attempt + 1);
+        // Read past the engine: asking it for a token would itself try to refresh.
+        let stored = secret_tool_lookup(&format!("access-token:{}", world.scope()));
+        assert_eq!(stored.as_deref(), Some(token.as_str()), "the stored token is intact while retrying");
+        let gap = status.next_refresh_at.unwrap() - world.clock.now();
+        advance(&world, gap.to_std().unwrap() + Duration::from_millis(10)).await;
+    }
+    wait_for_sandbox(&world.sandbox, "the refresh", |s| s.refreshes == 1).await;
+    let status = wait_for_status(&world.linker, "the error to clear", |s| s.last_error.is_none()).await;
+    assert_eq!(status.state, State::Connected);
+    assert_eq!(world.sandbox.stats().faults_served, count);
+    assert_eq!(world.sandbox.stats().refresh_token_reuse, 0);
+    assert!(world.sandbox.access_token_is_valid(&world.access_token().await));
+    println!("network faults: {count} failed refresh attempts (timeouts, 502, 429, cut-off JSON, HTML, 503) retried with backoff, tokens intact, then refreshed");
+}

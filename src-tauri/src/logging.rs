@@ -1,0 +1,44 @@
+//! Logs: a file in the platform's log folder, rotated daily with a week kept, and stderr. Lines
+//! name events, never values: no token, secret, code or `state` is ever logged, and the secret
+//! types print `[redacted]` should one ever reach a `Debug`.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use tracing::level_filters::LevelFilter;
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::prelude::*;
+
+const KEEP_DAYS: usize = 7;
+
+/// Starts logging; the guard flushes the file when dropped, so it lives as long as `main`.
+pub fn init(log_dir: Option<&Path>, stderr_level: LevelFilter) -> Option<WorkerGuard> {
+    let appender = log_dir.and_then(|dir| {
+        RollingFileAppender::builder()
+            .rotation(Rotation::DAILY)
+            .filename_prefix("kanka-link")
+            .filename_suffix("log")
+            .max_log_files(KEEP_DAYS)
+            .build(dir)
+            .map_err(|e| eprintln!("Kanka Link cannot write its log in {}: {e}", dir.display()))
+            .ok()
+    });
+    let (file, guard) = match appender {
+        Some(appender) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            (Some(writer), Some(guard))
+        }
+        None => (None, None),
+    };
+    let file_layer = file.map(|writer| {
+        tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(false).with_target(false).with_filter(LevelFilter::INFO)
+    });
+    let stderr_layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .with_filter(stderr_level);
+    tracing_subscriber::registry().with(file_layer).with(stderr_layer).init();
+    guard
+}

@@ -1,0 +1,201 @@
+//! The real `kanka-link` binary against SIGKILL and against itself: the sandbox Kanka on
+//! loopback, the private session's keychain, and this test's own engine on the same files as
+//! the running app. Each test prints what it tried and what held. Round counts come from
+//! KANKA_LINK_CRASH_ROUNDS and KANKA_LINK_RACE_ROUNDS (tests/stress.sh runs more).
+
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kanka_link_core::clock::SystemClock;
+use kanka_link_core::{Config, Linker, Paths, State, Status};
+use kanka_sandbox::{Sandbox, SandboxConfig};
+use kanka_test_support::{consent, fresh_dir, require_private_keychain};
+
+const APP: &str = env!("CARGO_BIN_EXE_kanka-link");
+
+/// A machine with Kanka Link set up: its folders, its settings, and an engine on them.
+struct Machine {
+    sandbox: Sandbox,
+    env: Vec<(&'static str, String)>,
+    linker: Linker,
+}
+
+impl Machine {
+    async fn start(token_lifetime: Duration) -> Machine {
+        require_private_keychain();
+        let sandbox = Sandbox::start(SandboxConfig { token_lifetime, ..SandboxConfig::default() }).await.unwrap();
+        let dir = fresh_dir("processes");
+        let config = sandbox.config().clone();
+        let env = vec![
+            ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
+            ("XDG_DATA_HOME", dir.join("data").display().to_string()),
+            ("XDG_STATE_HOME", dir.join("state").display().to_string()),
+            ("KANKA_LINK_URL", sandbox.base_url()),
+            ("KANKA_LINK_API_URL", sandbox.api_url()),
+            ("KANKA_LINK_CLIENT_ID", config.client_id.clone()),
+            ("KANKA_LINK_CLIENT_SECRET", config.client_secret.clone()),
+        ];
+        // The folders the binary derives from the XDG variables above.
+        let paths = Paths {
+            config_file: dir.join("config/kanka-link/config.toml"),
+            data_dir: dir.join("data/kanka-link"),
+            log_dir: dir.join("state/kanka-link/logs"),
+        };
+        let vars: std::collections::BTreeMap<&str, &str> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let config = Config::from_sources(&vars, &paths.config_file).unwrap();
+        let linker = Linker::open(config, &paths, Arc::new(SystemClock));
+        Machine { sandbox, env, linker }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(APP);
+        command.args(args).envs(self.env.iter().map(|(k, v)| (*k, v))).stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("kanka-link runs")
+    }
+
+    fn status(&self) -> Status {
+        let output = self.run(&["status", "--json"]);
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!("`status --json` is not a status ({e}): {}", String::from_utf8_lossy(&output.stdout))
+        })
+    }
+
+    /// Signs in as a user does, through this test's engine.
+    async fn connect(&self) {
+        let request = self.linker.begin_connect().await.unwrap();
+        let callback = consent(&request.url, true).await;
+        self.linker.handle_callback(&callback).await.unwrap();
+    }
+
+    fn token_is_accepted(&self, output: &Output) -> bool {
+        let token = String::from_utf8_lossy(&output.stdout);
+        output.status.success() && self.sandbox.access_token_is_valid(token.trim())
+    }
+}
+
+fn rounds(variable: &str, default: u32) -> u32 {
+    std::env::var(variable).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// SIGKILL at random points of a refresh, then a restart. Kanka rotates refresh tokens, so one
+/// window cannot be closed by a client: Kanka has answered (and revoked the old pair) but the
+/// new refresh token is not in the keychain yet. The engine writes the refresh token first,
+/// with nothing in between, to keep that window as small as it can be; a kill inside it ends in
+/// "reconnect needed", which the app explains. Anything else must come back connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_during_a_refresh_the_app_comes_back_connected_or_says_why() {
+    let rounds = rounds("KANKA_LINK_CRASH_ROUNDS", 100);
+    let machine = Machine::start(Duration::from_secs(365 * 24 * 3600)).await;
+    machine.connect().await;
+
+    // Where in a refresh's life the token request reaches Kanka, and when the process is done.
+    let (mut reach, mut done) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        let requests = machine.sandbox.stats().token_requests;
+        let started = Instant::now();
+        let mut child = machine.command(&["refresh"]).stdout(Stdio::null()).spawn().unwrap();
+        while machine.sandbox.stats().token_requests == requests {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        reach.push(started.elapsed());
+        assert!(child.wait().unwrap().success(), "an undisturbed refresh succeeds");
+        done.push(started.elapsed());
+    }
+    let (reach, done) = (median(reach), median(done));
+    // Kill from a little before the request to a little after the process would have ended.
+    let window = reach.saturating_sub(Duration::from_millis(3))..done + Duration::from_millis(3);
+
+    let (mut connected, mut reconnect, mut finished_first) = (0, 0, 0);
+    for round in 1..=rounds {
+        let at = window.start + (window.end - window.start).mul_f64(rand::random::<f64>());
+        let mut child = machine.command(&["refresh"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(at);
+        if child.try_wait().unwrap().is_some() {
+            finished_first += 1;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        // The restart: a new process reads what the killed one left.
+        let token = machine.run(&["token"]);
+        let status = machine.status();
+        match status.state {
+            State::Connected => {
+                assert!(machine.token_is_accepted(&token), "round {round}: connected, but the token is refused");
+                connected += 1;
+            }
+            State::ReconnectNeeded => {
+                assert!(!token.status.success(), "round {round}: reconnect needed, yet a token was printed");
+                let message = status.last_error.as_ref().map(|e| e.message.as_str()).unwrap_or_default();
+                assert!(message.contains("sign in to Kanka again"), "round {round}: unexplained: {status:?}");
+                reconnect += 1;
+                machine.connect().await;
+            }
+            other => panic!("round {round}: {other:?} after a SIGKILL at {at:?}: {status:?}"),
+        }
+    }
+    println!(
+        "crash during refresh: {rounds} SIGKILLs between {:.1} and {:.1} ms into `kanka-link refresh` \
+         (the token request reaches Kanka at {:.1} ms, the process ends at {:.1} ms; {finished_first} had already \
+         finished): {connected} came back connected with a token Kanka accepts, {reconnect} said \"reconnect \
+         needed\" (Kanka had rotated, the new pair had not reached the keychain), 0 crashed or were unexplained",
+        window.start.as_secs_f64() * 1e3,
+        window.end.as_secs_f64() * 1e3,
+        reach.as_secs_f64() * 1e3,
+        done.as_secs_f64() * 1e3,
+    );
+    assert_eq!(connected + reconnect, rounds);
+}
+
+/// The running app's refresh timer and twenty `kanka-link token` at the moment the pair falls
+/// due: one refresh, no refresh token ever reused, a token Kanka accepts for every caller.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_token_calls_as_the_app_refreshes_share_one_refresh() {
+    let rounds = rounds("KANKA_LINK_RACE_ROUNDS", 10);
+    const CALLERS: usize = 20;
+    // Ten seconds is the shortest lifetime the engine takes from a server: due at 7.5 s.
+    let machine = Machine::start(Duration::from_secs(10)).await;
+    machine.connect().await;
+    let _app = machine.linker.spawn_background();
+
+    for round in 1..=u64::from(rounds) {
+        let due = machine.linker.reload().next_refresh_at.expect("a refresh is planned");
+        let wait = (due - chrono::Utc::now()).to_std().unwrap_or_default();
+        tokio::time::sleep(wait).await;
+        let callers: Vec<_> = (0..CALLERS)
+            .map(|_| machine.command(&["token"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
+            .collect();
+        let outputs: Vec<Output> = callers.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        for (i, output) in outputs.iter().enumerate() {
+            assert!(
+                machine.token_is_accepted(output),
+                "round {round}, caller {i}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let stats = machine.sandbox.stats();
+        assert_eq!(stats.refreshes, round, "round {round}: exactly one refresh");
+        assert_eq!(stats.refresh_token_reuse, 0, "round {round}: a rotated refresh token was sent again");
+        assert_eq!(stats.invalid_grant, 0, "round {round}");
+    }
+    let stats = machine.sandbox.stats();
+    println!(
+        "concurrent refresh: {rounds} rounds of the app's timer and {CALLERS} `kanka-link token` at the moment the \
+         pair fell due: {} refreshes (one a round), {} invalid_grant, {} reuses of a rotated refresh token; all {} \
+         callers got a token Kanka accepts",
+        stats.refreshes,
+        stats.invalid_grant,
+        stats.refresh_token_reuse,
+        u64::from(rounds) * CALLERS as u64,
+    );
+}
