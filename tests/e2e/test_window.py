@@ -96,6 +96,13 @@ def api_accepts(token: str) -> bool:
         return False
 
 
+def classify(seen: dict):
+    yield "client secret", seen["client_secret"]
+    for kind in ("codes", "code_verifiers", "access_tokens", "refresh_tokens"):
+        for secret in seen[kind]:
+            yield kind[:-1].replace("_", " "), secret
+
+
 def consent(decision: str):
     (E2E / "consent").write_text(decision)
 
@@ -206,11 +213,20 @@ class Window(unittest.TestCase):
     def tearDownClass(cls):
         if cls.session:
             cls.close()
-        tokens = world.get("tokens", set())
-        assert tokens, "no tokens were collected"
-        leaks = [str(path) for path in HOME.rglob("*") if path.is_file() and not path.is_symlink()
-                 and any(token.encode() in path.read_bytes() for token in tokens)]
-        assert not leaks, f"token text found in {leaks}"
+        # Every secret that went through Kanka: none may be in anything the app wrote under HOME
+        # (config, data, logs, WebKit's storage and caches) or in its output (e2e/app.log).
+        seen = sandbox_call("/__sandbox/secrets")
+        secrets = [seen["client_secret"], *seen["codes"], *seen["code_verifiers"], *seen["access_tokens"],
+                   *seen["refresh_tokens"], *world.get("tokens", set())]
+        assert seen["access_tokens"] and seen["code_verifiers"], "the run issued tokens and sent verifiers"
+        # The test's own launchers carry the client secret in their environment; the sandbox prints it.
+        ours = {WITH_ENV, BY_HAND, E2E / "sandbox.log"}
+        files = [path for path in HOME.rglob("*") if path.is_file() and not path.is_symlink() and path not in ours]
+        leaks = [f"{path} holds a {kind}" for path in files for kind, secret in classify(seen) if secret.encode()
+                 in path.read_bytes()]
+        assert not leaks, leaks
+        print(f"secrets: {len(secrets)} secrets (client secret, codes, verifiers, tokens) looked for in "
+              f"{len(files)} files the app and WebKit wrote under HOME, and in the app's output: none found")
 
     def state(self) -> str:
         return self.session.text("#state")
@@ -419,6 +435,29 @@ class Window(unittest.TestCase):
         self.click("#connect")
         self.wait_state("connected")
         self.remember_tokens()
+
+    def test_11_the_window_cannot_reach_a_token(self):
+        # The page may call the app's own commands and nothing else: no plugin command, no
+        # command that hands out a token (there is none), nothing outside the capability.
+        attempts = {
+            "plugin:opener|open_url": {"url": "https://evil.example"},
+            "plugin:deep-link|get_current": {},
+            "token": {},
+            "access_token": {},
+        }
+        for command, args in attempts.items():
+            outcome = self.session.script_async(
+                "const done = arguments[arguments.length - 1];"
+                "window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])"
+                ".then(value => done({ok: value}), error => done({refused: String(error)}));",
+                command, args)
+            self.assertIn("refused", outcome, f"{command} was allowed: {outcome}")
+        status = self.session.script_async(
+            "const done = arguments[arguments.length - 1];"
+            "window.__TAURI_INTERNALS__.invoke('status').then(done, e => done(String(e)));")
+        self.assertEqual(status["state"], "connected")
+        self.assertEqual(set(status), {"state", "account", "expires_at", "refreshed_at", "next_refresh_at",
+                                       "last_error"}, "the status carries no token")
 
 
 if __name__ == "__main__":

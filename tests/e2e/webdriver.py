@@ -80,6 +80,10 @@ class Session:
     def script(self, source: str, *args):
         return self._session("POST", "/execute/sync", {"script": source, "args": list(args)})
 
+    def script_async(self, source: str, *args):
+        """Runs `source` in the page; it calls `arguments[arguments.length - 1]` with its result."""
+        return self._session("POST", "/execute/async", {"script": source, "args": list(args)})
+
 
 class Element:
     def __init__(self, session: Session, element_id: str):

@@ -26,6 +26,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/revoke", post(revoke))
         .route("/config", post(configure))
         .route("/stats", get(stats))
+        .route("/secrets", get(secrets))
         .route("/reset-stats", post(reset_stats))
 }
 
@@ -56,4 +57,8 @@ async fn stats(State(shared): State<Arc<Shared>>) -> Json<Stats> {
 async fn reset_stats(State(shared): State<Arc<Shared>>) -> Json<Value> {
     shared.reset_stats();
     Json(json!({"ok": true}))
+}
+
+async fn secrets(State(shared): State<Arc<Shared>>) -> Json<crate::Secrets> {
+    Json(shared.secrets())
 }

@@ -26,4 +26,4 @@ mod token;
 pub use config::SandboxConfig;
 pub use faults::Fault;
 pub use server::Sandbox;
-pub use stats::Stats;
+pub use stats::{Secrets, Stats};

@@ -86,6 +86,11 @@ impl Sandbox {
         self.shared.access_token_is_valid(token)
     }
 
+    /// Every secret that passed through: the client secret, codes, verifiers and tokens.
+    pub fn secrets(&self) -> crate::Secrets {
+        self.shared.secrets()
+    }
+
     /// Stops the server and waits until its port is closed.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::config::SandboxConfig;
 use crate::faults::{Fault, FaultQueue};
 use crate::ratelimit::RateWindow;
-use crate::stats::Stats;
+use crate::stats::{Secrets, Stats};
 use crate::store::{Issued, Store};
 
 pub(crate) struct Shared {
@@ -24,6 +24,8 @@ pub(crate) struct Inner {
     pub faults: FaultQueue,
     /// One window: the sandbox has a single account.
     pub rate: RateWindow,
+    /// PKCE verifiers received, for [`Secrets`].
+    pub verifiers: Vec<String>,
 }
 
 impl Shared {
@@ -34,6 +36,7 @@ impl Shared {
             stats: Stats::default(),
             faults: FaultQueue::default(),
             rate: RateWindow::default(),
+            verifiers: Vec::new(),
         };
         Shared { config, base_url, inner: Mutex::new(inner) }
     }
@@ -68,6 +71,18 @@ impl Shared {
 
     pub(crate) fn access_token_is_valid(&self, token: &str) -> bool {
         self.lock().store.access_token_is_valid(token)
+    }
+
+    pub(crate) fn secrets(&self) -> Secrets {
+        let inner = self.lock();
+        let (codes, access_tokens, refresh_tokens) = inner.store.issued();
+        Secrets {
+            client_secret: self.config.client_secret.clone(),
+            codes,
+            code_verifiers: inner.verifiers.clone(),
+            access_tokens,
+            refresh_tokens,
+        }
     }
 }
 

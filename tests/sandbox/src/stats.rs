@@ -31,6 +31,27 @@ pub struct Stats {
     pub last_token_request_accept: Option<String>,
 }
 
+/// Every secret that passed through the sandbox, so a test can look for them where a client
+/// must never put them (its files, its logs, its window).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Secrets {
+    pub client_secret: String,
+    pub codes: Vec<String>,
+    pub code_verifiers: Vec<String>,
+    pub access_tokens: Vec<String>,
+    pub refresh_tokens: Vec<String>,
+}
+
+impl Secrets {
+    pub fn all(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.client_secret.as_str())
+            .chain(self.codes.iter().map(String::as_str))
+            .chain(self.code_verifiers.iter().map(String::as_str))
+            .chain(self.access_tokens.iter().map(String::as_str))
+            .chain(self.refresh_tokens.iter().map(String::as_str))
+    }
+}
+
 impl Stats {
     pub(crate) fn count_oauth_error(&mut self, error: &str) {
         match error {

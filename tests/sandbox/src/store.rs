@@ -72,6 +72,14 @@ pub(crate) struct Store {
 }
 
 impl Store {
+    /// Every code and token ever issued, for [`crate::Secrets`].
+    pub(crate) fn issued(&self) -> (Vec<String>, Vec<String>, Vec<String>) {
+        fn keys<V>(map: &HashMap<String, V>) -> Vec<String> {
+            map.keys().cloned().collect()
+        }
+        (keys(&self.codes), keys(&self.access), keys(&self.refresh))
+    }
+
     /// Parks a request behind the consent page; returns its `auth_token`.
     pub(crate) fn park(&mut self, request: PendingAuth) -> String {
         let auth_token = secrets::auth_token();

@@ -130,6 +130,9 @@ fn exchange_code(config: &SandboxConfig, inner: &mut Inner, form: &Params) -> Re
         return Err(OAuthError::invalid_request_hint("Invalid redirect URI"));
     }
     let verifier = form.get("code_verifier");
+    if let Some(verifier) = verifier {
+        inner.verifiers.push(verifier.to_owned());
+    }
     match (&record.challenge, verifier) {
         (None, None) => {}
         // league 9 blocks a PKCE downgrade: a verifier for a code issued without a challenge.

@@ -156,3 +156,57 @@ async fn a_pending_sign_in_survives_a_restart() {
 fn clock_of(world: &World) -> std::sync::Arc<kanka_link_core::clock::ManualClock> {
     world.manual.clone().expect("a manual clock")
 }
+
+/// What other programs may throw at the `kanka-link:` handler: stale, replayed, forged, padded
+/// and garbled answers, hundreds of them. None reaches the token endpoint, each is refused with
+/// a message, and the connection and the sign-in in progress stay as they were.
+#[tokio::test]
+async fn hostile_deep_links_never_reach_kanka_and_change_nothing() {
+    let world = World::start().await;
+    let first = world.linker.begin_connect().await.unwrap();
+    let spent = world.consent(&first.url, true).await;
+    world.linker.handle_callback(&spent).await.unwrap();
+    let token = world.access_token().await;
+    let cancelled = world.linker.begin_connect().await.unwrap();
+    let abandoned = world.consent(&cancelled.url, true).await;
+    world.linker.cancel_connect().await.unwrap();
+    let request = world.linker.begin_connect().await.unwrap();
+    let state = request.url.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    let requests = world.sandbox.stats().token_requests;
+
+    // Knowing the real state (only the browser does) is not enough with anything extra or doubled.
+    let mut hostile = vec![
+        spent.clone(),
+        abandoned,
+        format!("{DEEP_LINK}?code=x&state={state}&redirect_uri=https://evil.example"),
+        format!("{DEEP_LINK}?code=x&code=y&state={state}"),
+        format!("{DEEP_LINK}?code=x&state={state}&state={state}"),
+        format!("{DEEP_LINK}?code=x&error=access_denied&state={state}"),
+        format!("{DEEP_LINK}?code={}&state={state}", "A".repeat(MAX_CALLBACK_LEN)),
+    ];
+    let pieces = ["code=x", "state=forged", "state=", "code=", "error=access_denied", "error=server_error",
+        "error_description=%3Cscript%3E", "redirect_uri=https://evil.example", "%00", "&&", "code=%FF%FE", "=", "iss=x"];
+    for _ in 0..300 {
+        let mut query: Vec<String> = (0..rand::random_range(0..6))
+            .map(|_| pieces[rand::random_range(0..pieces.len())].to_owned())
+            .collect();
+        if rand::random_bool(0.1) {
+            query.push(format!("code={}", "A".repeat(rand::random_range(1..20_000))));
+        }
+        let base = ["kanka-link://oauth/callback", "kanka-link://oauth/callback/", "kanka-link://OAUTH/callback",
+            "kanka-link:oauth/callback", "kanka-link://evil@oauth/callback"][rand::random_range(0..5)];
+        hostile.push(format!("{base}?{}", query.join("&")));
+    }
+    let mut refusals = std::collections::BTreeMap::new();
+    for url in &hostile {
+        let err = world.linker.handle_callback(url).await.unwrap_err();
+        *refusals.entry(format!("{:?}", err.code())).or_insert(0) += 1;
+        assert!(world.linker.status().last_error.is_some_and(|e| !e.message.is_empty()));
+    }
+    assert_eq!(world.sandbox.stats().token_requests, requests, "a hostile link reached the token endpoint");
+    assert_eq!(world.access_token().await, token);
+    assert_eq!(world.linker.status().state, State::Connecting, "the real sign-in still waits");
+    let callback = world.consent(&request.url, true).await;
+    world.linker.handle_callback(&callback).await.unwrap();
+    println!("hostile deep links: {} refused without a token request ({refusals:?})", refusals.values().sum::<u32>());
+}

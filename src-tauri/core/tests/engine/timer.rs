@@ -207,3 +207,54 @@ async fn a_flaky_network_is_retried_until_the_refresh_goes_through() {
     assert!(world.sandbox.access_token_is_valid(&world.access_token().await));
     println!("network faults: {count} failed refresh attempts (timeouts, 502, 429, cut-off JSON, HTML, 503) retried with backoff, tokens intact, then refreshed");
 }
+
+/// Three simulated years of a laptop's life: days of use, nights asleep, the clock set wrong and
+/// right again. While the app runs and Kanka is reachable, the token never expires, and it is
+/// refreshed about as often as its lifetime says, no more.
+#[tokio::test]
+async fn years_of_sleep_and_clock_changes_never_let_the_token_expire() {
+    const DAY: u64 = 24 * 3600;
+    let world = Setup::default().token_lifetime(365 * DAY).manual_clock().start().await;
+    world.connect().await;
+    let _timer = world.linker.spawn_background();
+    let clock = world.manual.as_ref().unwrap();
+    let start = clock.now();
+    let (mut suspends, mut jumps) = (0, 0);
+    let mut step = 0u64;
+    while clock.now() - start < chrono::Duration::days(3 * 365) {
+        step += 1;
+        clock.wait_for_sleepers(1).await;
+        match rand::random_range(0..10) {
+            // Asleep for a night or a long weekend: the wall clock moves, the timer's does not.
+            0..=3 => {
+                clock.suspend(Duration::from_secs(rand::random_range(6 * 3600..4 * DAY)));
+                suspends += 1;
+            }
+            // The clock set a few days wrong, then right again an hour later.
+            4 => {
+                let wrong = chrono::Duration::days(rand::random_range(-5..=5));
+                clock.set_wall(clock.now() + wrong);
+                advance(&world, 3600 * SECOND).await;
+                clock.wait_for_sleepers(1).await;
+                clock.set_wall(clock.now() - wrong);
+                jumps += 1;
+            }
+            // Hours of use.
+            _ => advance(&world, Duration::from_secs(rand::random_range(3600..DAY))).await,
+        }
+        // Awake again: within the hour the timer looks at the clock and catches up.
+        advance(&world, 3600 * SECOND).await;
+        clock.wait_for_sleepers(1).await;
+        tokio::task::yield_now().await;
+        let status = wait_for_status(&world.linker, "the timer to settle", |s| s.state == State::Connected).await;
+        assert!(status.expires_at.unwrap() > clock.now(), "step {step}: the token expired: {status:?}");
+    }
+    let refreshes = world.sandbox.stats().refreshes;
+    // Nine months apiece over three years, and a few early ones when the clock ran ahead.
+    assert!((3..=8).contains(&refreshes), "{refreshes} refreshes in three years");
+    assert_eq!(world.sandbox.stats().refresh_token_reuse, 0);
+    println!(
+        "clock: 3 simulated years in {step} steps ({suspends} suspends, {jumps} clock jumps): the token never \
+         expired, {refreshes} refreshes"
+    );
+}
