@@ -11,8 +11,11 @@ fn info(error: Error) -> ErrorInfo {
     error.info()
 }
 
+/// The page asks once, as soon as it has loaded: the moment the window is up.
 #[tauri::command]
 pub fn status(engine: State<'_, Engine>) -> Status {
+    static FIRST: std::sync::Once = std::sync::Once::new();
+    FIRST.call_once(|| tracing::info!("the window is up"));
     engine.status()
 }
 

@@ -77,6 +77,7 @@ fn register_scheme(app: &AppHandle) {
 
 /// Kanka's answer, by deep link. Refusals show in the status; the window comes forward.
 async fn answer(app: &AppHandle, urls: Vec<Url>) {
+    tracing::info!("a deep link arrived");
     show(app);
     let Ok(linker) = app.state::<Engine>().linker() else { return };
     for url in urls.into_iter().filter(|url| url.scheme() == SCHEME) {

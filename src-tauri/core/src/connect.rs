@@ -2,7 +2,7 @@
 //! An answer that is forged, stale, replayed or malformed is refused before anything is spent,
 //! and nothing here removes a connection that was working.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use oauth2::AccessToken;
 
@@ -18,6 +18,11 @@ use crate::record::{AttemptEnd, ClosedAttempt};
 use crate::refresh::Reason;
 use crate::status::Status;
 use crate::token_endpoint;
+
+/// A duration for the log, in milliseconds.
+pub(crate) fn millis(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1e3)
+}
 
 /// Kanka counts requests per minute: without a `Retry-After`, wait the whole window.
 const RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
@@ -68,17 +73,27 @@ impl Linker {
     /// reported in the status and returned as the error; the stored connection is untouched.
     pub async fn handle_callback(&self, url: &str) -> Result<Status> {
         let _gate = self.inner.callback_gate.lock().await;
-        match self.complete_sign_in(url).await {
-            Ok(()) => {}
+        let (exchange, storage) = match self.complete_sign_in(url).await {
+            Ok(timings) => timings,
             Err(e) => {
                 self.report(&e).await;
                 return Err(e);
             }
-        }
+        };
         // Signed in. Not knowing the account yet is not a failure: the timer asks again.
-        if let Err(e) = self.fetch_account().await {
-            tracing::warn!("signed in, but the profile is not known yet: {e}");
-            self.report(&e).await;
+        let asked = Instant::now();
+        match self.fetch_account().await {
+            Ok(account) => tracing::info!(
+                "signed in to Kanka as account {} (token request {}, keychain and status file {}, profile {})",
+                account.id,
+                millis(exchange),
+                millis(storage),
+                millis(asked.elapsed())
+            ),
+            Err(e) => {
+                tracing::warn!("signed in, but the profile is not known yet: {e}");
+                self.report(&e).await;
+            }
         }
         Ok(self.status())
     }
@@ -168,7 +183,8 @@ impl Linker {
         }
     }
 
-    async fn complete_sign_in(&self, url: &str) -> Result<()> {
+    /// Returns how long the token request and the storing took.
+    async fn complete_sign_in(&self, url: &str) -> Result<(Duration, Duration)> {
         let config = &self.inner.config;
         let callback = callback::parse(url, config)?;
         let digest = state_digest(callback.state());
@@ -204,13 +220,14 @@ impl Linker {
         let secret = self.client_secret().await?;
         let guard = self.inner.lock.acquire().await?;
         let now = self.inner.clock.now();
+        let requested = Instant::now();
         let grant =
             token_endpoint::exchange_code(&self.inner.http, config, &secret, code, pending.verifier, now).await?;
+        let exchanged = Instant::now();
         self.store_grant(&guard, &grant, None).await?;
         drop(guard);
         self.inner.changed.notify_one();
-        tracing::info!("signed in to Kanka");
-        Ok(())
+        Ok((exchanged - requested, exchanged.elapsed()))
     }
 
     /// Asks Kanka who the token belongs to and remembers it. A rejected token is refreshed once

@@ -3,10 +3,13 @@
 //! happens in between. One refresh at a time across processes: under the connection lock, after
 //! reading the keychain again, because another process may have refreshed already.
 
+use std::time::Instant;
+
 use chrono::{DateTime, Utc};
 use oauth2::{AccessToken, RefreshToken};
 
 use crate::api::Account;
+use crate::connect::millis;
 use crate::error::{Error, Result};
 use crate::keychain::Item;
 use crate::linker::Linker;
@@ -89,13 +92,17 @@ impl Linker {
         self.update_record_locked(&guard, |r| r.refresh_sent = Some(fingerprint(&stored)))?;
         self.set_activity(Activity::Refreshing);
         let now = self.inner.clock.now();
+        let requested = Instant::now();
         let result = token_endpoint::refresh(&self.inner.http, &self.inner.config, &secret, &stored, now).await;
+        let answered = Instant::now();
         self.set_activity(Activity::Idle);
         match result {
             Ok(grant) => {
                 self.store_grant(&guard, &grant, connection.account).await?;
                 tracing::info!(
-                    "refreshed; next refresh at {}",
+                    "refreshed (token request {}, keychain and status file {}); next refresh at {}",
+                    millis(answered - requested),
+                    millis(answered.elapsed()),
                     self.status().next_refresh_at.map(|t| t.to_rfc3339()).unwrap_or_default()
                 );
                 Ok(())
