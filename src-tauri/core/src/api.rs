@@ -47,11 +47,13 @@ pub(crate) fn parse_profile(body: &[u8]) -> Result<Account> {
     let profile: Profile = serde_json::from_slice(body).map_err(|e| Error::UnexpectedResponse {
         detail: format!("the profile is not what Kanka sends ({})", json_problem(&e)),
     })?;
-    let name = profile.data.name.trim();
-    if name.is_empty() {
+    // Shown in the window and the terminal: no control characters, a sane length.
+    let printable: String = profile.data.name.chars().filter(|c| !c.is_control()).collect();
+    let name: String = printable.trim().chars().take(200).collect();
+    if name.trim().is_empty() {
         return Err(Error::UnexpectedResponse { detail: "the profile has no name".to_owned() });
     }
-    Ok(Account { id: profile.data.id, name: name.chars().filter(|c| !c.is_control()).take(200).collect() })
+    Ok(Account { id: profile.data.id, name })
 }
 
 #[cfg(test)]
@@ -66,7 +68,9 @@ mod tests {
 
     #[test]
     fn broken_profiles_are_refused_clearly() {
-        for body in [&b"<html>"[..], b"{\"data\":{\"id\":1}}", b"{\"data\":{\"id\":1,\"name\":\"  \"}}", b"{\"data\":"]
+        // A name of control characters only was let through once: fuzzing found it.
+        let control_only = br#"{"data":{"id":1,"name":"\u0001\u001b \u0007"}}"#;
+        for body in [&b"<html>"[..], b"{\"data\":{\"id\":1}}", b"{\"data\":{\"id\":1,\"name\":\"  \"}}", control_only, b"{\"data\":"]
         {
             let err = parse_profile(body).unwrap_err();
             assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err}");
