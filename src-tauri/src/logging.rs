@@ -32,7 +32,11 @@ pub fn init(log_dir: Option<&Path>, stderr_level: LevelFilter) -> Option<WorkerG
         None => (None, None),
     };
     let file_layer = file.map(|writer| {
-        tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(false).with_target(false).with_filter(LevelFilter::INFO)
+        tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .with_ansi(false)
+            .with_target(false)
+            .with_filter(LevelFilter::INFO)
     });
     let stderr_layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)

@@ -70,8 +70,13 @@ mod tests {
     fn broken_profiles_are_refused_clearly() {
         // A name of control characters only was let through once: fuzzing found it.
         let control_only = br#"{"data":{"id":1,"name":"\u0001\u001b \u0007"}}"#;
-        for body in [&b"<html>"[..], b"{\"data\":{\"id\":1}}", b"{\"data\":{\"id\":1,\"name\":\"  \"}}", control_only, b"{\"data\":"]
-        {
+        for body in [
+            &b"<html>"[..],
+            b"{\"data\":{\"id\":1}}",
+            b"{\"data\":{\"id\":1,\"name\":\"  \"}}",
+            control_only,
+            b"{\"data\":",
+        ] {
             let err = parse_profile(body).unwrap_err();
             assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err}");
         }

@@ -31,7 +31,9 @@ pub enum Error {
     Storage { path: PathBuf, detail: String },
     #[error("Another Kanka Link process has been busy with the connection for too long.")]
     LockTimeout,
-    #[error("Kanka Link has new tokens, but the keychain did not take them ({detail}); it keeps them in memory and tries again.")]
+    #[error(
+        "Kanka Link has new tokens, but the keychain did not take them ({detail}); it keeps them in memory and tries again."
+    )]
     TokensNotSaved { detail: String },
 
     #[error("This is not a Kanka Link sign-in address: {reason}.")]

@@ -36,7 +36,11 @@ impl Paths {
 
     /// Everything under one folder; for tests and portable set-ups.
     pub fn under(root: &Path) -> Paths {
-        Paths { config_file: root.join("config").join("config.toml"), data_dir: root.join("data"), log_dir: root.join("logs") }
+        Paths {
+            config_file: root.join("config").join("config.toml"),
+            data_dir: root.join("data"),
+            log_dir: root.join("logs"),
+        }
     }
 }
 

@@ -82,6 +82,21 @@ pub fn secret_tool_lookup(user: &str) -> Option<String> {
     output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim_end_matches('\n').to_owned())
 }
 
+/// Runs one test of the current test binary again, in a child process with `env` set, and
+/// checks that it passed; returns what it printed. For what a test must not do in its own
+/// process: talk to another session bus, lose its keychain.
+pub fn rerun_in_child(test: &str, env: &[(&str, &str)]) -> String {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .envs(env.iter().copied())
+        .env_remove("DISPLAY")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() && log.contains("1 passed"), "the child did not pass: {log}");
+    log
+}
+
 /// A fresh, empty folder for one test.
 pub fn fresh_dir(name: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};

@@ -184,17 +184,34 @@ async fn hostile_deep_links_never_reach_kanka_and_change_nothing() {
         format!("{DEEP_LINK}?code=x&error=access_denied&state={state}"),
         format!("{DEEP_LINK}?code={}&state={state}", "A".repeat(MAX_CALLBACK_LEN)),
     ];
-    let pieces = ["code=x", "state=forged", "state=", "code=", "error=access_denied", "error=server_error",
-        "error_description=%3Cscript%3E", "redirect_uri=https://evil.example", "%00", "&&", "code=%FF%FE", "=", "iss=x"];
+    let pieces = [
+        "code=x",
+        "state=forged",
+        "state=",
+        "code=",
+        "error=access_denied",
+        "error=server_error",
+        "error_description=%3Cscript%3E",
+        "redirect_uri=https://evil.example",
+        "%00",
+        "&&",
+        "code=%FF%FE",
+        "=",
+        "iss=x",
+    ];
     for _ in 0..300 {
-        let mut query: Vec<String> = (0..rand::random_range(0..6))
-            .map(|_| pieces[rand::random_range(0..pieces.len())].to_owned())
-            .collect();
+        let mut query: Vec<String> =
+            (0..rand::random_range(0..6)).map(|_| pieces[rand::random_range(0..pieces.len())].to_owned()).collect();
         if rand::random_bool(0.1) {
             query.push(format!("code={}", "A".repeat(rand::random_range(1..20_000))));
         }
-        let base = ["kanka-link://oauth/callback", "kanka-link://oauth/callback/", "kanka-link://OAUTH/callback",
-            "kanka-link:oauth/callback", "kanka-link://evil@oauth/callback"][rand::random_range(0..5)];
+        let base = [
+            "kanka-link://oauth/callback",
+            "kanka-link://oauth/callback/",
+            "kanka-link://OAUTH/callback",
+            "kanka-link:oauth/callback",
+            "kanka-link://evil@oauth/callback",
+        ][rand::random_range(0..5)];
         hostile.push(format!("{base}?{}", query.join("&")));
     }
     let mut refusals = std::collections::BTreeMap::new();

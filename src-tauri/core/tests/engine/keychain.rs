@@ -1,12 +1,13 @@
 //! The real Secret Service: what we write is what libsecret's own tool reads back, and a missing
 //! keychain is an error that says what to do, never a silent fallback.
 
-use std::process::Command;
-
 use kanka_link_core::keychain::{Item, Keychain};
 use kanka_link_core::{Error, ErrorCode, State};
 
 use crate::common::*;
+
+/// A session bus address where nothing listens.
+const NO_BUS: &str = "unix:path=/nonexistent/kanka-link-test-bus";
 
 #[test]
 fn entries_round_trip_through_the_secret_service() {
@@ -68,15 +69,10 @@ fn without_a_secret_service_the_error_says_what_to_do() {
         assert_eq!(keychain.read_blocking(Item::AccessToken).unwrap_err().code(), ErrorCode::KeychainUnavailable);
         return;
     }
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "keychain::without_a_secret_service_the_error_says_what_to_do", "--nocapture"])
-        .env(CHILD, "1")
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/kanka-link-test-bus")
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{log}");
-    assert!(log.contains("1 passed"), "the child ran the test: {log}");
+    rerun_in_child(
+        "keychain::without_a_secret_service_the_error_says_what_to_do",
+        &[(CHILD, "1"), ("DBUS_SESSION_BUS_ADDRESS", NO_BUS)],
+    );
 }
 
 /// The engine reports it, stores nothing anywhere else, and says how to fix it.
@@ -94,14 +90,8 @@ async fn signing_in_without_a_keychain_fails_clearly() {
         assert!(files_under(&world.dir).iter().all(|(_, bytes)| !contains(bytes, "verifier")));
         return;
     }
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "keychain::signing_in_without_a_keychain_fails_clearly", "--nocapture"])
-        .env(CHILD, "1")
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/kanka-link-test-bus")
-        .env("KANKA_LINK_PRIVATE_BUS", "unix:path=/nonexistent/kanka-link-test-bus")
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{log}");
-    assert!(log.contains("1 passed"), "the child ran the test: {log}");
+    rerun_in_child(
+        "keychain::signing_in_without_a_keychain_fails_clearly",
+        &[(CHILD, "1"), ("DBUS_SESSION_BUS_ADDRESS", NO_BUS), ("KANKA_LINK_PRIVATE_BUS", NO_BUS)],
+    );
 }

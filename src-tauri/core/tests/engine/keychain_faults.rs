@@ -22,16 +22,11 @@ fn in_child(test: &str) -> Option<PathBuf> {
     }
     let dir = fresh_dir("keychain-faults");
     let bus = format!("unix:path={}", dir.join("bus").display());
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(CHILD, &dir)
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
-        .env("KANKA_LINK_PRIVATE_BUS", &bus)
-        .env_remove("DISPLAY")
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success() && log.contains("1 passed"), "{log}");
+    let dir = dir.display().to_string();
+    let log = rerun_in_child(
+        test,
+        &[(CHILD, dir.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()), ("KANKA_LINK_PRIVATE_BUS", bus.as_str())],
+    );
     for line in log.lines().filter(|line| line.starts_with("keychain fault:")) {
         println!("{line}");
     }
@@ -88,11 +83,8 @@ impl Daemons {
         keyring.stdin.take().unwrap().write_all(b"keychain-faults").unwrap();
         self.keyring = Some(keyring);
         wait_until("the Secret Service", || {
-            let owner = Command::new("gdbus")
-                .args(["call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus"])
-                .args(["--method", "org.freedesktop.DBus.NameHasOwner", "org.freedesktop.secrets"])
-                .output()
-                .unwrap();
+            let owner =
+                gdbus("org.freedesktop.DBus", "/org/freedesktop/DBus", "DBus.NameHasOwner", "org.freedesktop.secrets");
             String::from_utf8_lossy(&owner.stdout).contains("true")
         });
     }
@@ -114,11 +106,8 @@ impl Daemons {
     }
 
     fn lock(&self) {
-        let locked = Command::new("gdbus")
-            .args(["call", "--session", "--dest", "org.freedesktop.secrets", "--object-path", "/org/freedesktop/secrets"])
-            .args(["--method", "org.freedesktop.Secret.Service.Lock", "['/org/freedesktop/secrets/collection/login']"])
-            .output()
-            .unwrap();
+        let login = "['/org/freedesktop/secrets/collection/login']";
+        let locked = gdbus("org.freedesktop.secrets", "/org/freedesktop/secrets", "Secret.Service.Lock", login);
         assert!(locked.status.success(), "{}", String::from_utf8_lossy(&locked.stderr));
     }
 }
@@ -127,6 +116,15 @@ impl Drop for Daemons {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A method call on the session bus; `method` is relative to `org.freedesktop.`.
+fn gdbus(destination: &str, object: &str, method: &str, argument: &str) -> std::process::Output {
+    Command::new("gdbus")
+        .args(["call", "--session", "--dest", destination, "--object-path", object])
+        .args(["--method", &format!("org.freedesktop.{method}"), argument])
+        .output()
+        .unwrap()
 }
 
 fn wait_until(what: &str, ready: impl Fn() -> bool) {
@@ -162,8 +160,8 @@ async fn a_keychain_missing_at_start_up_is_reported_and_used_once_it_comes() {
 
     // The keychain comes up (the same login keyring): the timer's next try finds the tokens.
     daemons.start();
-    let status = wait_for_status(&app, "the connection back", |s| s.state == State::Connected && s.last_error.is_none())
-        .await;
+    let status =
+        wait_for_status(&app, "the connection back", |s| s.state == State::Connected && s.last_error.is_none()).await;
     assert_eq!(status.account.unwrap().name, "Sandbox Sage");
     assert_eq!(app.access_token().await.unwrap().secret(), &token);
     assert!(world.sandbox.access_token_is_valid(&token));

@@ -177,7 +177,10 @@ async fn a_flaky_network_is_retried_until_the_refresh_goes_through() {
         (fault(504, "<html>Gateway Timeout</html>", "text/html", 1500), ErrorCode::Timeout),
         (fault(502, "<html>Bad Gateway</html>", "text/html", 0), ErrorCode::ServerError),
         (fault(429, r#"{"message":"Too Many Attempts."}"#, "application/json", 0), ErrorCode::RateLimited),
-        (fault(200, r#"{"token_type":"Bearer","expires_in":3600,"access_tok"#, "application/json", 0), ErrorCode::UnexpectedResponse),
+        (
+            fault(200, r#"{"token_type":"Bearer","expires_in":3600,"access_tok"#, "application/json", 0),
+            ErrorCode::UnexpectedResponse,
+        ),
         (fault(200, "<!doctype html><title>Maintenance</title>", "text/html", 0), ErrorCode::UnexpectedResponse),
         (fault(503, "", "text/plain", 0), ErrorCode::ServerError),
     ];
@@ -205,7 +208,9 @@ async fn a_flaky_network_is_retried_until_the_refresh_goes_through() {
     assert_eq!(world.sandbox.stats().faults_served, count);
     assert_eq!(world.sandbox.stats().refresh_token_reuse, 0);
     assert!(world.sandbox.access_token_is_valid(&world.access_token().await));
-    println!("network faults: {count} failed refresh attempts (timeouts, 502, 429, cut-off JSON, HTML, 503) retried with backoff, tokens intact, then refreshed");
+    println!(
+        "network faults: {count} failed refresh attempts (timeouts, 502, 429, cut-off JSON, HTML, 503) retried with backoff, tokens intact, then refreshed"
+    );
 }
 
 /// Three simulated years of a laptop's life: days of use, nights asleep, the clock set wrong and
