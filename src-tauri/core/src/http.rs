@@ -33,6 +33,9 @@ impl Http {
             .connect_timeout(CONNECT_TIMEOUT.min(request_timeout))
             .timeout(request_timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // A request every few months needs no pool: an idle connection only wakes the app
+            // to expire it.
+            .pool_max_idle_per_host(0)
             .build()
             .expect("the TLS backend initialises");
         Http { client }
