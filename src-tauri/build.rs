@@ -5,6 +5,7 @@ fn main() {
         "status",
         "connect",
         "open_authorization_page",
+        "sign_in_page",
         "cancel_connect",
         "refresh_now",
         "disconnect",

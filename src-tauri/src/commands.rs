@@ -35,6 +35,14 @@ pub async fn open_authorization_page(app: AppHandle, engine: State<'_, Engine>) 
     Ok(SignInPage::new(request, opened))
 }
 
+/// The sign-in in progress, to show its address again (after a restart, say), without opening
+/// the browser.
+#[tauri::command]
+pub async fn sign_in_page(engine: State<'_, Engine>) -> CommandResult<Option<SignInPage>> {
+    let request = engine.linker()?.pending_request().await.map_err(info)?;
+    Ok(request.map(|request| SignInPage::new(request, true)))
+}
+
 #[tauri::command]
 pub async fn cancel_connect(engine: State<'_, Engine>) -> CommandResult<Status> {
     engine.linker()?.cancel_connect().await.map_err(info)

@@ -28,6 +28,7 @@ pub fn run() {
             commands::status,
             commands::connect,
             commands::open_authorization_page,
+            commands::sign_in_page,
             commands::cancel_connect,
             commands::refresh_now,
             commands::disconnect,

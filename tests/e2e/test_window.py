@@ -387,6 +387,13 @@ class Window(unittest.TestCase):
                                         and e.displayed() and e.attribute("value"))
         self.assertTrue(address.startswith(world["kanka"] + "/oauth/authorize?"), address)
         self.shot("waiting")
+        # Closed and opened again while waiting: the same sign-in, its address shown again.
+        self.close()
+        self.open()
+        self.wait_state("connecting")
+        again = self.session.wait_for("the address again", lambda: (e := self.session.find("#authorize-url"))
+                                      and e.displayed() and e.attribute("value"))
+        self.assertEqual(again, address)
         self.click("#cancel")
         self.wait_state("disconnected")
         # Kanka failing during the exchange: an error with its hint, nothing stored.

@@ -370,3 +370,24 @@ test("fixFor follows the error code", () => {
   assert.equal(model.fixFor(error("keychain"), true), "try-again");
   assert.equal(model.fixFor(error("network"), false), "connect");
 });
+
+describe("a sign-in that waited through a restart", () => {
+  const page = { url: "http://127.0.0.1:1/oauth/authorize?state=s", expires_at: iso(5 * 60_000), browser_opened: true };
+
+  test("asks for its page once, then shows its address", () => {
+    const waiting = receiveStatus(initialUi, status({ state: "connecting" }));
+    assert.equal(model.needsSignInPage(waiting), true);
+    const resumed = model.signInResumed(waiting, page);
+    assert.equal(model.needsSignInPage(resumed), false);
+    assert.equal(resumed.signIn.started.url, page.url);
+    assert.equal(show(resumed).waiting.url, page.url);
+  });
+
+  test("is not asked for when nothing waits, or the page is gone", () => {
+    assert.equal(model.needsSignInPage(receiveStatus(initialUi, disconnectedStatus)), false);
+    const waiting = receiveStatus(initialUi, status({ state: "connecting" }));
+    assert.equal(model.signInResumed(waiting, null), waiting);
+    const over = receiveStatus(waiting, disconnectedStatus);
+    assert.equal(model.signInResumed(over, page), over);
+  });
+});

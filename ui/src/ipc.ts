@@ -57,6 +57,8 @@ export function onStatus(handler: (status: Status) => void, onUnreadable: (error
 export const getStatus = () => callForStatus("status");
 export const connect = () => call<SignInStarted>("connect");
 export const openAuthorizationPage = () => call<SignInStarted>("open_authorization_page");
+/** The sign-in in progress, without opening the browser; null when there is none. */
+export const signInPage = () => call<SignInStarted | null>("sign_in_page");
 export const cancelConnect = () => callForStatus("cancel_connect");
 export const refreshNow = () => callForStatus("refresh_now");
 export const disconnect = () => call<DisconnectNotice>("disconnect");

@@ -12,9 +12,11 @@ import {
   finish,
   hasConnection,
   initialUi,
+  needsSignInPage,
   notify,
   present,
   receiveStatus,
+  signInResumed,
   signInStarted,
   type Effect,
   type UiState,
@@ -27,8 +29,17 @@ const view = bindView();
 let timer: number | undefined;
 let timerPeriod = 0;
 
+let askedForPage = false;
+
 function update(next: UiState): void {
   ui = next;
+  if (needsSignInPage(ui) && !askedForPage) {
+    // Waiting since before this window opened: fetch the page's address to show it again.
+    askedForPage = true;
+    ipc.signInPage().then((page) => update(signInResumed(ui, page)), () => undefined);
+  } else if (ui.status?.state !== "connecting") {
+    askedForPage = false;
+  }
   const model = present(ui, new Date());
   view.render(model);
   // Redraws the countdown and "in N days": display only, nothing is asked of the core.

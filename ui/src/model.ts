@@ -113,6 +113,17 @@ export function notify(ui: UiState, text: string, hint: string | null, tone: Ton
   return settle({ ...ui, notice: makeNotice(ui, text, hint, tone, { whileWaiting }) });
 }
 
+/** A sign-in that was already waiting when the window opened (the app restarted): its page. */
+export function signInResumed(ui: UiState, page: SignInStarted | null): UiState {
+  if (!page || ui.status?.state !== "connecting" || ui.signIn?.started) return ui;
+  return settle({ ...ui, signIn: { started: page, sawConnecting: true } });
+}
+
+/** Whether the window waits for a sign-in whose page it does not know. */
+export function needsSignInPage(ui: UiState): boolean {
+  return ui.status?.state === "connecting" && !ui.signIn && ui.busy === null;
+}
+
 export function signInStarted(ui: UiState, started: SignInStarted): UiState {
   // Already over (its statuses came first): nothing to wait for.
   if (!ui.signIn) return ui;
