@@ -11,8 +11,10 @@ use kanka_link_core::clock::SystemClock;
 use kanka_link_core::{Config, Error, Linker, Paths, State, Status};
 
 pub enum Invocation {
-    /// No arguments, or a `kanka-link://` URL (a deep link): the window.
+    /// No arguments: the window.
     Window,
+    /// A `kanka-link://` URL as the only argument: for the running window, or a new one.
+    DeepLink,
     Command(Command),
     Usage {
         to_stderr: bool,
@@ -48,7 +50,7 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
     match words.as_slice() {
         [] => Invocation::Window,
         // The single-instance and deep-link plugins take a URL only as the sole argument.
-        [url] if url.starts_with("kanka-link:") => Invocation::Window,
+        [url] if url.starts_with("kanka-link:") => Invocation::DeepLink,
         ["status"] => Invocation::Command(Command::Status { json: false }),
         ["status", "--json"] => Invocation::Command(Command::Status { json: true }),
         ["token"] => Invocation::Command(Command::Token),
@@ -197,7 +199,7 @@ mod tests {
     #[test]
     fn arguments_are_read_as_documented() {
         assert!(matches!(parsed(&[]), Invocation::Window));
-        assert!(matches!(parsed(&["kanka-link://oauth/callback?code=a&state=b"]), Invocation::Window));
+        assert!(matches!(parsed(&["kanka-link://oauth/callback?code=a&state=b"]), Invocation::DeepLink));
         assert!(matches!(parsed(&["status"]), Invocation::Command(Command::Status { json: false })));
         assert!(matches!(parsed(&["status", "--json"]), Invocation::Command(Command::Status { json: true })));
         assert!(matches!(parsed(&["token"]), Invocation::Command(Command::Token)));

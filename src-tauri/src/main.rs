@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod desktop;
 mod engine;
+mod handover;
 mod logging;
 mod models;
 
@@ -19,7 +20,8 @@ use tracing::level_filters::LevelFilter;
 fn main() -> ExitCode {
     let log_dir = kanka_link_core::Paths::platform().ok().map(|paths| paths.log_dir);
     match cli::parse(std::env::args_os().skip(1)) {
-        cli::Invocation::Window => {
+        cli::Invocation::DeepLink if handover::to_running_instance() => ExitCode::SUCCESS,
+        cli::Invocation::Window | cli::Invocation::DeepLink => {
             let _log = logging::init(log_dir.as_deref(), LevelFilter::INFO);
             desktop::run();
             ExitCode::SUCCESS
