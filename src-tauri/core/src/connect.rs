@@ -8,7 +8,7 @@ use oauth2::AccessToken;
 
 use crate::api::{self, Account};
 use crate::authorize::{AuthorizationRequest, PendingAuthorization, state_digest};
-use crate::callback::{self, Answer};
+use crate::callback::{self, Answer, Callback};
 use crate::config::Redirect;
 use crate::error::{Error, Result};
 use crate::keychain::Item;
@@ -43,19 +43,34 @@ impl Linker {
     /// after a restart too).
     pub async fn pending_request(&self) -> Result<Option<AuthorizationRequest>> {
         let now = self.inner.clock.now();
+        let request = |pending: &PendingAuthorization| {
+            (pending.expires_at > now).then(|| pending.request(&self.inner.config))
+        };
+        if let Some(pending) = self.inner.pending.lock().unwrap().as_ref() {
+            return Ok(request(pending));
+        }
         let Some(stored) = self.inner.keychain.read(Item::PendingAuthorization).await? else {
             return Ok(None);
         };
-        let pending = PendingAuthorization::from_keychain(&stored)?;
-        Ok((pending.expires_at > now).then(|| pending.request(&self.inner.config)))
+        Ok(request(&PendingAuthorization::from_keychain(&stored)?))
     }
 
     /// Stops waiting for Kanka.
     pub async fn cancel_connect(&self) -> Result<Status> {
         let _gate = self.inner.callback_gate.lock().await;
-        let stored = self.inner.keychain.read(Item::PendingAuthorization).await?;
-        let closed = stored.and_then(|text| PendingAuthorization::from_keychain(&text).ok()).map(|pending| {
-            ClosedAttempt { state_digest: state_digest(pending.state.secret()), ended: AttemptEnd::Cancelled }
+        let remembered = self.inner.pending.lock().unwrap().take();
+        let pending = match remembered {
+            Some(pending) => Some(pending),
+            None => self
+                .inner
+                .keychain
+                .read(Item::PendingAuthorization)
+                .await?
+                .and_then(|text| PendingAuthorization::from_keychain(&text).ok()),
+        };
+        let closed = pending.map(|pending| ClosedAttempt {
+            state_digest: state_digest(pending.state.secret()),
+            ended: AttemptEnd::Cancelled,
         });
         self.inner.keychain.delete(Item::PendingAuthorization).await?;
         self.end_attempt();
@@ -73,8 +88,8 @@ impl Linker {
     /// reported in the status and returned as the error; the stored connection is untouched.
     pub async fn handle_callback(&self, url: &str) -> Result<Status> {
         let _gate = self.inner.callback_gate.lock().await;
-        let (exchange, storage) = match self.complete_sign_in(url).await {
-            Ok(timings) => timings,
+        let (token, exchange, storage) = match self.complete_sign_in(url).await {
+            Ok(signed_in) => signed_in,
             Err(e) => {
                 self.report(&e).await;
                 return Err(e);
@@ -82,7 +97,7 @@ impl Linker {
         };
         // Signed in. Not knowing the account yet is not a failure: the timer asks again.
         let asked = Instant::now();
-        match self.fetch_account().await {
+        match self.fetch_account(Some(token)).await {
             Ok(account) => tracing::info!(
                 "signed in to Kanka as account {} (token request {}, keychain and status file {}, profile {})",
                 account.id,
@@ -124,7 +139,9 @@ impl Linker {
         let digest = state_digest(pending.state.secret());
         tokio::spawn(self.clone().expire_attempt(attempt, pending.expires_at, Some(digest)));
         tracing::info!("sign-in started; waiting for Kanka until {}", pending.expires_at);
-        Ok(pending.request(config))
+        let request = pending.request(config);
+        *self.inner.pending.lock().unwrap() = Some(pending);
+        Ok(request)
     }
 
     /// Moves on to the next attempt; the listener and expiry watch of the old one stop.
@@ -166,6 +183,7 @@ impl Linker {
         }
         tracing::info!("sign-in expired without an answer from Kanka");
         // The keychain may be gone by now; the record still says the wait is over.
+        *self.inner.pending.lock().unwrap() = None;
         let _ = self.inner.keychain.delete(Item::PendingAuthorization).await;
         self.end_attempt();
         let expired = Error::AuthorizationExpired.info();
@@ -183,11 +201,67 @@ impl Linker {
         }
     }
 
-    /// Returns how long the token request and the storing took.
-    async fn complete_sign_in(&self, url: &str) -> Result<(Duration, Duration)> {
+    /// Returns the new access token, and how long the token request and the storing took.
+    async fn complete_sign_in(&self, url: &str) -> Result<(AccessToken, Duration, Duration)> {
         let config = &self.inner.config;
         let callback = callback::parse(url, config)?;
         let digest = state_digest(callback.state());
+        let pending = self.claim_pending(&callback, &digest).await?;
+        // From here the attempt is spent, whatever Kanka answered.
+        self.end_attempt();
+        let answered = ClosedAttempt { state_digest: digest, ended: AttemptEnd::Answered };
+        let spent = async {
+            let forgotten = self.inner.keychain.delete(Item::PendingAuthorization).await;
+            if let Err(e) = &forgotten {
+                // Harmless: Kanka takes a code once, and the entry expires with the attempt.
+                tracing::warn!("the spent sign-in stays in the keychain: {e}");
+            }
+        };
+        let code = match callback.answer {
+            _ if pending.expires_at <= self.inner.clock.now() => Err(Error::AuthorizationExpired),
+            Answer::Code(code) => Ok(code),
+            Answer::Denied => Err(Error::Cancelled),
+            Answer::Refused { code, description } => Err(Error::AuthorizationRefused { code, description }),
+        };
+        let exchanged = async {
+            let code = code?;
+            let secret = self.client_secret().await?;
+            let guard = self.inner.lock.acquire().await?;
+            let now = self.inner.clock.now();
+            let requested = Instant::now();
+            let grant =
+                token_endpoint::exchange_code(&self.inner.http, config, &secret, code, pending.verifier, now).await?;
+            let exchanged = Instant::now();
+            self.store_grant(&guard, &grant, None, Some(answered.clone())).await?;
+            Ok((grant.access_token, exchanged - requested, exchanged.elapsed()))
+        };
+        // The spent entry leaves the keychain while Kanka answers.
+        let ((), result) = tokio::join!(spent, exchanged);
+        if result.is_err() {
+            self.update_record(|r| {
+                r.pending_until = None;
+                r.closed_attempt = Some(answered);
+            })
+            .await?;
+        }
+        self.inner.changed.notify_one();
+        result
+    }
+
+    /// The sign-in an answer belongs to, taken so it cannot be answered twice; refused (and
+    /// left waiting) when the answer is for another one.
+    async fn claim_pending(&self, callback: &Callback, digest: &str) -> Result<PendingAuthorization> {
+        {
+            let mut remembered = self.inner.pending.lock().unwrap();
+            if let Some(pending) = remembered.as_ref() {
+                // Not ours: the real answer may still come, so the attempt stays open.
+                return match callback.state_matches(&pending.state) {
+                    true => Ok(remembered.take().expect("a remembered sign-in")),
+                    false => Err(Error::StateMismatch),
+                };
+            }
+        }
+        // Started before a restart: only the keychain knows it.
         let Some(stored) = self.inner.keychain.read(Item::PendingAuthorization).await? else {
             let closed = self.inner.record_file.load().ok().and_then(|r| r.closed_attempt);
             return Err(match closed {
@@ -197,46 +271,22 @@ impl Linker {
         };
         let pending = PendingAuthorization::from_keychain(&stored)?;
         if !callback.state_matches(&pending.state) {
-            // Not ours: the real answer may still come, so the attempt stays open.
             return Err(Error::StateMismatch);
         }
-        // From here the attempt is spent, whatever Kanka answered.
-        self.inner.keychain.delete(Item::PendingAuthorization).await?;
-        self.end_attempt();
-        let expired = pending.expires_at <= self.inner.clock.now();
-        self.update_record(|r| {
-            r.pending_until = None;
-            r.closed_attempt = Some(ClosedAttempt { state_digest: digest, ended: AttemptEnd::Answered });
-        })
-        .await?;
-        if expired {
-            return Err(Error::AuthorizationExpired);
-        }
-        let code = match callback.answer {
-            Answer::Code(code) => code,
-            Answer::Denied => return Err(Error::Cancelled),
-            Answer::Refused { code, description } => return Err(Error::AuthorizationRefused { code, description }),
-        };
-        let secret = self.client_secret().await?;
-        let guard = self.inner.lock.acquire().await?;
-        let now = self.inner.clock.now();
-        let requested = Instant::now();
-        let grant =
-            token_endpoint::exchange_code(&self.inner.http, config, &secret, code, pending.verifier, now).await?;
-        let exchanged = Instant::now();
-        self.store_grant(&guard, &grant, None).await?;
-        drop(guard);
-        self.inner.changed.notify_one();
-        Ok((exchanged - requested, exchanged.elapsed()))
+        Ok(pending)
     }
 
     /// Asks Kanka who the token belongs to and remembers it. A rejected token is refreshed once
     /// and tried again; rejected again, the connection needs the user.
-    pub(crate) async fn fetch_account(&self) -> Result<Account> {
+    pub(crate) async fn fetch_account(&self, known: Option<AccessToken>) -> Result<Account> {
         let mut refreshed = false;
         let mut waits = 0;
+        let mut known = known;
         loop {
-            let token = self.current_access_token().await?;
+            let token = match known.take() {
+                Some(token) => token,
+                None => self.current_access_token().await?,
+            };
             match api::fetch_profile(&self.inner.http, &self.inner.config, &token).await {
                 Ok(account) => {
                     let known = account.clone();

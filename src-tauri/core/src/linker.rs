@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::api::Account;
+use crate::authorize::PendingAuthorization;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -46,6 +47,9 @@ pub(crate) struct Inner {
     pub attempt: watch::Sender<u64>,
     /// Sign-in answers are handled one at a time.
     pub callback_gate: tokio::sync::Mutex<()>,
+    /// The sign-in in progress as this process started it (the keychain holds it too): Kanka's
+    /// answer is checked without a keychain read.
+    pub pending: Mutex<Option<PendingAuthorization>>,
     /// A pair the server issued that the keychain did not take yet. Used, and saved again, until
     /// the keychain accepts it, because the server has already revoked the pair before it.
     pub unsaved: Mutex<Option<TokenGrant>>,
@@ -82,6 +86,7 @@ impl Linker {
                 changed: Notify::new(),
                 attempt: watch::channel(0).0,
                 callback_gate: tokio::sync::Mutex::new(()),
+                pending: Mutex::default(),
                 unsaved: Mutex::default(),
                 loopback: Mutex::default(),
                 config,
@@ -130,6 +135,7 @@ impl Linker {
             self.inner.keychain.delete(item).await?;
         }
         *self.inner.unsaved.lock().unwrap() = None;
+        *self.inner.pending.lock().unwrap() = None;
         self.inner.record_file.remove(&guard)?;
         *self.inner.record.lock().unwrap() = Record::default();
         *self.inner.activity.lock().unwrap() = Activity::Idle;

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::keychain::Item;
 use crate::linker::Linker;
 use crate::lock::LockGuard;
-use crate::record::{Connection, fingerprint, lifetime_end};
+use crate::record::{ClosedAttempt, Connection, fingerprint, lifetime_end};
 use crate::status::{Activity, Status};
 use crate::token_endpoint::{self, TokenGrant};
 
@@ -98,7 +98,7 @@ impl Linker {
         self.set_activity(Activity::Idle);
         match result {
             Ok(grant) => {
-                self.store_grant(&guard, &grant, connection.account).await?;
+                self.store_grant(&guard, &grant, connection.account, None).await?;
                 tracing::info!(
                     "refreshed (token request {}, keychain and status file {}); next refresh at {}",
                     millis(answered - requested),
@@ -131,6 +131,7 @@ impl Linker {
         guard: &LockGuard<'_>,
         grant: &TokenGrant,
         account: Option<Account>,
+        sign_in: Option<ClosedAttempt>,
     ) -> Result<()> {
         *self.inner.unsaved.lock().unwrap() = Some(grant.clone());
         let keychain = &self.inner.keychain;
@@ -151,6 +152,10 @@ impl Linker {
             r.connection = Some(connection);
             r.refresh_sent = None;
             r.last_error = None;
+            if let Some(answered) = sign_in {
+                r.pending_until = None;
+                r.closed_attempt = Some(answered);
+            }
         })?;
         Ok(())
     }
@@ -161,7 +166,7 @@ impl Linker {
             return Ok(());
         };
         let guard = self.inner.lock.acquire().await?;
-        self.store_grant(&guard, &grant, self.account()).await
+        self.store_grant(&guard, &grant, self.account(), None).await
     }
 
     pub(crate) fn has_unsaved(&self) -> bool {

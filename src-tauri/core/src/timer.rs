@@ -86,7 +86,7 @@ impl Linker {
         self.save_unsaved().await?;
         self.refresh(Reason::Due).await?;
         if self.account().is_none() {
-            self.fetch_account().await?;
+            self.fetch_account(None).await?;
         }
         // Passing trouble that is over no longer needs showing.
         if self.record().last_error.is_some_and(|e| e.code.is_transient()) {
