@@ -8,7 +8,7 @@ use kanka_sandbox::{Sandbox, SandboxConfig};
 
 const USAGE: &str = "usage: kanka-sandbox [--port N] [--token-lifetime SECS] [--refresh-token-lifetime SECS]
                      [--client-id ID] [--client-secret S] [--redirect-uri URI]...
-                     [--user-name NAME] [--help]
+                     [--user-name NAME] [--rate-limit N] [--help]
 
 A local Kanka-compatible OAuth2 + API server on 127.0.0.1.
   --port N                       port to listen on (default 0: any free port)
@@ -18,7 +18,8 @@ A local Kanka-compatible OAuth2 + API server on 127.0.0.1.
   --client-secret S              client secret
   --redirect-uri URI             registered redirect URI, repeatable
                                  (default kanka-link://oauth/callback)
-  --user-name NAME               the signed-in sandbox user (default Sandbox Sage)";
+  --user-name NAME               the signed-in sandbox user (default Sandbox Sage)
+  --rate-limit N                 API requests per minute for the account (default 30, as Kanka)";
 
 enum Command {
     Run(SandboxConfig),
@@ -49,6 +50,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             "--client-secret" => config.client_secret = value()?,
             "--redirect-uri" => redirect_uris.push(value()?),
             "--user-name" => config.user_name = value()?,
+            "--rate-limit" => match number(&flag, &value()?)? {
+                0 => return Err(format!("{flag}: must be at least 1")),
+                n => config.rate_limit_per_minute = n,
+            },
             _ => return Err(format!("unknown argument: {flag}")),
         }
     }
@@ -124,5 +129,24 @@ async fn wait_for_signal() -> io::Result<()> {
     #[cfg(not(unix))]
     {
         tokio::signal::ctrl_c().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, String> {
+        parse_args(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn the_rate_limit_is_kankas_unless_raised() {
+        let Ok(Command::Run(default)) = parse(&[]) else { panic!("no arguments must run") };
+        assert_eq!(default.rate_limit_per_minute, 30);
+        let Ok(Command::Run(raised)) = parse(&["--rate-limit", "6000"]) else { panic!("a rate limit must run") };
+        assert_eq!(raised.rate_limit_per_minute, 6000);
+        let Err(message) = parse(&["--rate-limit=0"]) else { panic!("a zero rate limit must be refused") };
+        assert!(message.contains("--rate-limit"), "{message}");
     }
 }
