@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { importUi } from "./transpile.mjs";
 
-const { parseInstant, formatDateTime, relativeTime, countdown } = await importUi("format");
+const { parseInstant, formatDateTime, relativeTime, relativeTimeChangesIn, countdown, countdownChangesIn } =
+  await importUi("format");
 
 const NOW = new Date("2026-11-27T12:00:00Z");
 const after = (ms) => new Date(NOW.getTime() + ms);
@@ -66,4 +67,44 @@ test("countdown shows minutes and seconds left, never below zero", () => {
   assert.equal(countdown(NOW, NOW), "0:00");
   assert.equal(countdown(after(-MINUTE), NOW), "0:00");
   assert.equal(countdown(after(HOUR + 2 * MINUTE + 3 * SECOND), NOW), "1:02:03");
+});
+
+// The text at `now` holds until just before `now + wait`, and differs at `now + wait`.
+function assertChangesAt(text, wait, label) {
+  assert.ok(wait >= 1, `${label}: waits ${wait} ms`);
+  assert.equal(text(after(wait - 1)), text(NOW), `${label}: still the same 1 ms before`);
+  assert.notEqual(text(after(wait)), text(NOW), `${label}: changed after ${wait} ms`);
+}
+
+test("relativeTimeChangesIn is exactly when relativeTime reads differently", () => {
+  const spans = [0, 1, 100, 499, 500, 501, 999, SECOND, 1500, 12 * SECOND, 59 * SECOND, 59_499, 59_500, MINUTE,
+    90 * SECOND, 59 * MINUTE, 59.5 * MINUTE - 1, 59.5 * MINUTE, HOUR, 1.4 * HOUR, 23 * HOUR, 23.5 * HOUR - 1,
+    23.5 * HOUR, DAY, 1.5 * DAY, 273 * DAY + MINUTE, 365 * DAY - 5 * SECOND];
+  let seed = 7;
+  for (let i = 0; i < 300; i++) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    spans.push(Math.floor((seed / 2 ** 31) ** 4 * 400 * DAY));
+  }
+  for (const span of spans) {
+    for (const target of [after(span), after(-span)]) {
+      const text = (now) => relativeTime(target, now);
+      assertChangesAt(text, relativeTimeChangesIn(target, NOW), `${target.getTime() - NOW.getTime()} ms`);
+    }
+  }
+});
+
+test("an idle connected window redraws hourly at most, daily once the refresh is a day old", () => {
+  assert.equal(relativeTimeChangesIn(after(-5 * MINUTE), NOW), 30 * SECOND, "5 minutes ago: at 5½");
+  assert.equal(relativeTimeChangesIn(after(-3 * HOUR), NOW), 30 * MINUTE, "3 hours ago: at 3½");
+  assert.equal(relativeTimeChangesIn(after(-3 * DAY), NOW), 12 * HOUR);
+  assert.equal(relativeTimeChangesIn(after(273 * DAY), NOW), 12 * HOUR + 1);
+});
+
+test("countdownChangesIn is exactly when countdown reads differently, none once it reads 0:00", () => {
+  for (const left of [1, 999, SECOND, 1001, 1500, 9 * MINUTE + 59_999, 10 * MINUTE]) {
+    const text = (now) => countdown(after(left), now);
+    assertChangesAt(text, countdownChangesIn(after(left), NOW), `${left} ms left`);
+  }
+  assert.equal(countdownChangesIn(NOW, NOW), null);
+  assert.equal(countdownChangesIn(after(-SECOND), NOW), null);
 });

@@ -84,7 +84,7 @@ describe("each state", () => {
     assert.equal(view.details.expires.datetime, connectedStatus.expires_at);
     assert.equal(view.details.lastRefresh.datetime, connectedStatus.refreshed_at);
     assert.equal(view.details.nextRefresh.datetime, connectedStatus.next_refresh_at);
-    assert.equal(view.ticking, "minute");
+    assert.equal(view.redrawIn, 30_000, "at 5½ minutes, the last refresh reads 6 minutes ago");
   });
 
   test("the time left is counted in hours, minutes, then seconds under a day", () => {
@@ -93,11 +93,13 @@ describe("each state", () => {
     assert.match(lines(soon).nextRefresh, /\(due now\)$/);
     const sooner = show(at(connected({ expires_at: iso(42 * 60_000 + 1000) })));
     assert.match(lines(sooner).expires, /\(in 42 minutes\)$/);
-    assert.equal(sooner.ticking, "minute");
+    assert.equal(sooner.redrawIn, 30_000, "the last refresh (5 minutes ago) changes before the 42 minutes");
     const short = show(at(connected({ expires_at: iso(12_000), refreshed_at: iso(-100), next_refresh_at: iso(9000) })));
     assert.match(lines(short).expires, /\(in 12 seconds\)$/);
     assert.match(lines(short).nextRefresh, /\(in 9 seconds\)$/);
-    assert.equal(short.ticking, "second", "seconds are redrawn every second");
+    assert.equal(short.redrawIn, 400, "the last refresh, 0.1 s ago, reads 1 second ago at 0.5 s");
+    const passing = show(at(connected({ expires_at: iso(200), refreshed_at: iso(-DAY), next_refresh_at: iso(DAY) })));
+    assert.equal(passing.redrawIn, 201, "'now' becomes 'expired now' as the instant passes");
     const gone = show(at(connected({ expires_at: iso(-2 * DAY) })));
     assert.match(lines(gone).expires, /\(expired 2 days ago\)$/);
   });
@@ -252,7 +254,7 @@ describe("signing in", () => {
     assert.equal(view.progress, "Waiting for Kanka in your browser…");
     assert.deepEqual(view.actions, ["open-again", "cancel"]);
     assert.deepEqual(view.waiting, { url: started().url, remaining: "The sign-in times out in 10:00." });
-    assert.equal(view.ticking, "second");
+    assert.equal(view.redrawIn, 1000, "the countdown, at 10:00, reads 9:59 a second later");
     assert.equal(view.message, null, "a browser opened: nothing to say");
     assert.equal(show(ui, new Date(NOW.getTime() + 61_000)).waiting.remaining, "The sign-in times out in 8:59.");
 

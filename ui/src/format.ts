@@ -53,6 +53,27 @@ export function relativeTime(target: Date, now: Date): string {
   return diff > 0 ? `in ${amount}` : `${amount} ago`;
 }
 
+// The units of relativeTime, largest first, each with the shortest span it is used for.
+const UNITS = [
+  { size: DAY, from: 23.5 * HOUR },
+  { size: HOUR, from: 59.5 * MINUTE },
+  { size: MINUTE, from: 59.5 * SECOND },
+  { size: SECOND, from: 0.5 * SECOND },
+];
+
+/** Milliseconds until relativeTime(target, now) reads differently: the window redraws then, and
+ * not before, so an idle window wakes once an hour or once a day rather than on a period. */
+export function relativeTimeChangesIn(target: Date, now: Date): number {
+  const diff = target.getTime() - now.getTime();
+  const span = Math.abs(diff);
+  const unit = UNITS.find((u) => span >= u.from);
+  if (!unit) return diff + 0.5 * SECOND; // "now", until half a second past the target
+  const n = Math.round(span / unit.size);
+  // Math.round rounds halves up: the text holds while span / size stays in [n − ½, n + ½).
+  if (diff > 0) return span - Math.max((n - 0.5) * unit.size, unit.from) + 1;
+  return (n + 0.5) * unit.size - span;
+}
+
 /** Time left as "9:05" or "1:02:03", never below "0:00"; whole seconds, rounded up. */
 export function countdown(until: Date, now: Date): string {
   const seconds = Math.max(0, Math.ceil((until.getTime() - now.getTime()) / 1000));
@@ -60,4 +81,12 @@ export function countdown(until: Date, now: Date): string {
   const m = Math.floor((seconds % 3600) / 60);
   const s = String(seconds % 60).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/** Milliseconds until countdown(until, now) reads differently: it shows whole seconds rounded up,
+ * so it changes as the time left reaches a whole second. */
+export function countdownChangesIn(until: Date, now: Date): number | null {
+  const left = until.getTime() - now.getTime();
+  if (left <= 0) return null;
+  return left % SECOND || SECOND;
 }

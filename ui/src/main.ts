@@ -26,8 +26,9 @@ import { bindView } from "./view.ts";
 
 let ui: UiState = initialUi;
 const view = bindView();
-let timer: number | undefined;
-let timerPeriod = 0;
+let redraw: number | undefined;
+// A timer that sleeps through a suspended machine wakes late; an hour at most keeps the text true.
+const LONGEST_REDRAW = 3_600_000;
 
 let askedForPage = false;
 
@@ -42,13 +43,13 @@ function update(next: UiState): void {
   }
   const model = present(ui, new Date());
   view.render(model);
-  // Redraws the countdown and "in N days": display only, nothing is asked of the core.
-  const period = model.ticking === "second" ? 1000 : model.ticking === "minute" ? 30_000 : 0;
-  if (period !== timerPeriod) {
-    window.clearInterval(timer);
-    timerPeriod = period;
-    timer = period ? window.setInterval(() => update(ui), period) : undefined;
-  }
+  // Redraws the countdown and "in N days" when their text changes, not on a period: display
+  // only, nothing is asked of the core.
+  window.clearTimeout(redraw);
+  redraw =
+    model.redrawIn === null
+      ? undefined
+      : window.setTimeout(() => update(ui), Math.min(model.redrawIn, LONGEST_REDRAW));
 }
 
 async function perform<T>(

@@ -9,7 +9,15 @@ import {
   type SignInStarted,
   type Status,
 } from "./contract.ts";
-import { countdown, formatDateTime, parseInstant, relativeTime, type DateOptions } from "./format.ts";
+import {
+  countdown,
+  countdownChangesIn,
+  formatDateTime,
+  parseInstant,
+  relativeTime,
+  relativeTimeChangesIn,
+  type DateOptions,
+} from "./format.ts";
 
 /** The buttons of the status panel, by element id. */
 export type Action = "connect" | "cancel" | "open-again" | "refresh" | "try-again" | "open-settings" | "disconnect";
@@ -197,8 +205,8 @@ export interface ViewModel {
   primary: Action | null;
   disabled: Action[];
   busy: string | null;
-  /** How often time-dependent text needs drawing again. */
-  ticking: "second" | "minute" | null;
+  /** Milliseconds until time-dependent text reads differently; null when none is shown. */
+  redrawIn: number | null;
 }
 
 function messageOf(ui: UiState): Message | null {
@@ -251,14 +259,16 @@ function detailsOf(status: Status, now: Date, dates: DateOptions): Details {
   };
 }
 
-/** Every second while an instant shown is, or may be before the next half-minute redraw, within
- * the minute that is counted in seconds; every half minute otherwise. */
-function tickingFor(status: Status, now: Date): "second" | "minute" {
-  const near = [status.expires_at, status.refreshed_at, status.next_refresh_at].some((iso) => {
+/** When the first of the shown instants' texts changes: its relative part ("in 3 hours"), or
+ * "in …" turning into "expired …" or "due now" as the instant passes. */
+function redrawFor(status: Status, now: Date): number | null {
+  const changes = [status.expires_at, status.refreshed_at, status.next_refresh_at].flatMap((iso) => {
     const at = parseInstant(iso);
-    return at !== null && Math.abs(at.getTime() - now.getTime()) < 90_000;
+    if (at === null) return [];
+    const passes = at.getTime() - now.getTime();
+    return passes > 0 ? [relativeTimeChangesIn(at, now), passes + 1] : [relativeTimeChangesIn(at, now)];
   });
-  return near ? "second" : "minute";
+  return changes.length ? Math.min(...changes) : null;
 }
 
 /** A When as the text it reads as. */
@@ -280,7 +290,7 @@ export function present(ui: UiState, now: Date, dates: DateOptions = {}): ViewMo
     primary: null,
     disabled: [],
     busy: ui.busy,
-    ticking: null,
+    redrawIn: null,
   };
   if (!status) return model;
   const connected = hasConnection(status);
@@ -298,7 +308,7 @@ export function present(ui: UiState, now: Date, dates: DateOptions = {}): ViewMo
     };
     model.actions = ["open-again", "cancel"];
     model.primary = "open-again";
-    model.ticking = until ? "second" : null;
+    model.redrawIn = until ? countdownChangesIn(until, now) : null;
     return model;
   }
 
@@ -331,7 +341,7 @@ export function present(ui: UiState, now: Date, dates: DateOptions = {}): ViewMo
   model.primary = model.actions[0] ?? null;
   if (connected) {
     model.details = detailsOf(status, now, dates);
-    model.ticking = tickingFor(status, now);
+    model.redrawIn = redrawFor(status, now);
   }
   return model;
 }
