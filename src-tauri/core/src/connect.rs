@@ -43,9 +43,8 @@ impl Linker {
     /// after a restart too).
     pub async fn pending_request(&self) -> Result<Option<AuthorizationRequest>> {
         let now = self.inner.clock.now();
-        let request = |pending: &PendingAuthorization| {
-            (pending.expires_at > now).then(|| pending.request(&self.inner.config))
-        };
+        let request =
+            |pending: &PendingAuthorization| (pending.expires_at > now).then(|| pending.request(&self.inner.config));
         if let Some(pending) = self.inner.pending.lock().unwrap().as_ref() {
             return Ok(request(pending));
         }

@@ -33,6 +33,8 @@ impl Http {
             .connect_timeout(CONNECT_TIMEOUT.min(request_timeout))
             .timeout(request_timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // The platform's TLS may still allow 1.0 and 1.1 (older Windows); RFC 9700 does not.
+            .min_tls_version(reqwest::tls::Version::TLS_1_2)
             // A request every few months needs no pool: an idle connection only wakes the app
             // to expire it.
             .pool_max_idle_per_host(0)
