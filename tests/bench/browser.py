@@ -6,25 +6,16 @@ $KANKA_LINK_BENCH_DIR/redirect.url instead of opening it. The benchmark then del
 with a timed second launch of the app."""
 
 import os
+import pathlib
 import re
 import sys
-import urllib.error
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
+from consent_http import NoRedirect, fetch  # noqa: E402
+
 OUT = os.path.join(os.environ["KANKA_LINK_BENCH_DIR"], "redirect.url")
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def fetch(opener, request):
-    try:
-        return opener.open(request, timeout=10)
-    except urllib.error.HTTPError as answer:
-        return answer
 
 
 def main(url: str):

@@ -111,6 +111,20 @@ def copy_workspace(dest: pathlib.Path):
                         symlinks=True)
 
 
+def variant_workspace(name: str, edits, script: str) -> pathlib.Path:
+    """A copy of the workspace in target/bench/variants/NAME with each (file, old, new) edit made;
+    an edit whose text is gone stops the benchmark, naming the script to update."""
+    dest = TARGET / "bench" / "variants" / name
+    copy_workspace(dest)
+    for file, old, new in edits:
+        path = dest / file
+        text = path.read_text()
+        if old not in text:
+            raise SystemExit(f"variant {name}: {file} no longer has {old!r}; update {script}")
+        path.write_text(text.replace(old, new))
+    return dest
+
+
 def deb(directory: pathlib.Path, product: str):
     found = sorted(directory.glob(f"{product}_*.deb"), key=lambda p: p.stat().st_mtime)
     return found[-1] if found else None
@@ -144,14 +158,7 @@ def main():
     # The TLS back-end and the keyring's crypto, as variants of the workspace.
     results["variants"] = {}
     for name, (what, edits) in VARIANTS.items():
-        dest = TARGET / "bench" / "variants" / name
-        copy_workspace(dest)
-        for file, old, new in edits:
-            path = dest / file
-            text = path.read_text()
-            if old not in text:
-                raise SystemExit(f"variant {name}: {file} no longer has {old!r}; update tests/bench/sizes.py")
-            path.write_text(text.replace(old, new))
+        dest = variant_workspace(name, edits, "tests/bench/sizes.py")
         # Not --locked: the variant may need crates the lock does not list yet (they come from the
         # registry); its own copy of Cargo.lock changes, never the workspace's.
         run(["cargo", "build", "--profile", PROFILE, "-p", "kanka-link"], dest)

@@ -13,7 +13,7 @@ import shutil
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from sizes import PROFILE, ROOT, TARGET, copy_workspace, run  # noqa: E402
+from sizes import PROFILE, ROOT, TARGET, run, variant_workspace  # noqa: E402
 
 TINY_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8" /><title>Kanka Link</title>
@@ -46,14 +46,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     built = {}
     for name, (what, edits, commands) in VARIANTS.items():
-        dest = TARGET / "bench" / "variants" / name
-        copy_workspace(dest)
-        for file, old, new in edits:
-            path = dest / file
-            text = path.read_text()
-            if old not in text:
-                raise SystemExit(f"variant {name}: {file} no longer has {old!r}; update tests/bench/variants.py")
-            path.write_text(text.replace(old, new))
+        dest = variant_workspace(name, edits, "tests/bench/variants.py")
         if name == "tiny-page":
             dist = dest / "ui" / "dist"
             shutil.rmtree(dist)

@@ -12,9 +12,10 @@ import os
 import re
 import subprocess
 import sys
-import urllib.error
 import urllib.parse
 import urllib.request
+
+from consent_http import NoRedirect, fetch
 
 E2E = os.environ["KANKA_LINK_E2E_DIR"]
 
@@ -22,18 +23,6 @@ E2E = os.environ["KANKA_LINK_E2E_DIR"]
 def log(line: str):
     with open(os.path.join(E2E, "browser.log"), "a") as file:
         file.write(line + "\n")
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def fetch(opener, request):
-    try:
-        return opener.open(request, timeout=10)
-    except urllib.error.HTTPError as answer:
-        return answer
 
 
 def main(url: str):
