@@ -15,6 +15,11 @@ const KEEP_DAYS: usize = 7;
 /// Starts logging; the guard flushes the file when dropped, so it lives as long as `main`.
 pub fn init(log_dir: Option<&Path>, stderr_level: LevelFilter) -> Option<WorkerGuard> {
     let appender = log_dir.and_then(|dir| {
+        // The appender prunes old files before it creates the folder, and complains on stderr
+        // when the folder is not there yet (the first start).
+        std::fs::create_dir_all(dir)
+            .map_err(|e| eprintln!("Kanka Link cannot write its log in {}: {e}", dir.display()))
+            .ok()?;
         RollingFileAppender::builder()
             .rotation(Rotation::DAILY)
             .filename_prefix("kanka-link")
