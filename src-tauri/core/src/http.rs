@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -20,31 +21,26 @@ const MAX_BODY: usize = 256 * 1024;
 
 #[derive(Clone)]
 pub struct Http {
-    client: reqwest::Client,
+    /// Built on a thread of its own when the engine opens: the platform's TLS parses the system's
+    /// CA bundle, a good part of a second on a slow machine with OpenSSL 3, and the window must
+    /// not wait for that. A request made before it is ready waits for it.
+    client: Arc<OnceLock<reqwest::Client>>,
+    request_timeout: Duration,
 }
 
 impl Http {
     pub fn new(request_timeout: Duration) -> Http {
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let client = reqwest::Client::builder()
-            .default_headers(headers)
-            .user_agent(concat!("KankaLink/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT.min(request_timeout))
-            .timeout(request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            // The platform's TLS may still allow 1.0 and 1.1 (older Windows); RFC 9700 does not.
-            .min_tls_version(reqwest::tls::Version::TLS_1_2)
-            // A request every few months needs no pool: an idle connection only wakes the app
-            // to expire it.
-            .pool_max_idle_per_host(0)
-            .build()
-            .expect("the TLS backend initialises");
-        Http { client }
+        let http = Http { client: Arc::new(OnceLock::new()), request_timeout };
+        let ready = http.clone();
+        // Should the thread not start, the first request builds the client itself.
+        let _ = std::thread::Builder::new().name("http-setup".into()).spawn(move || {
+            ready.client();
+        });
+        http
     }
 
     pub fn client(&self) -> &reqwest::Client {
-        &self.client
+        self.client.get_or_init(|| build_client(self.request_timeout))
     }
 
     /// Sends a request built by the oauth2 crate. 5xx and 429 become our errors here, because
@@ -54,7 +50,7 @@ impl Http {
             .map_err(|e| Error::UnexpectedResponse { detail: format!("bad token URL: {e}") })?;
         let (parts, body) = request.into_parts();
         let response = self
-            .client
+            .client()
             .request(parts.method, url.clone())
             .headers(parts.headers)
             .body(body)
@@ -146,6 +142,24 @@ pub fn transport_error(url: &Url, error: &reqwest::Error) -> Error {
         return Error::UnexpectedResponse { detail: format!("the answer was cut off ({detail})") };
     }
     Error::Network { host, detail }
+}
+
+fn build_client(request_timeout: Duration) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .user_agent(concat!("KankaLink/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(CONNECT_TIMEOUT.min(request_timeout))
+        .timeout(request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        // The platform's TLS may still allow 1.0 and 1.1 (older Windows); RFC 9700 does not.
+        .min_tls_version(reqwest::tls::Version::TLS_1_2)
+        // A request every few months needs no pool: an idle connection only wakes the app
+        // to expire it.
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("the TLS backend initialises")
 }
 
 /// A URL without its query, which may carry codes.
