@@ -60,13 +60,21 @@ pub fn run() {
         .expect("Kanka Link's window could not start");
 }
 
-/// Makes unbundled builds the `kanka-link:` handler too (a `.deb` declares it itself). It runs
-/// `xdg-mime`, which need not delay the window.
+/// Makes unbundled builds the `kanka-link:` handler too (a `.deb` declares it itself). On Linux
+/// that runs `update-desktop-database` and `xdg-mime`, so it happens in a thread, and only when
+/// the registration is not already in place.
 fn register_scheme(app: &AppHandle) {
     #[cfg(any(windows, target_os = "linux"))]
     {
         let app = app.clone();
         std::thread::spawn(move || {
+            #[cfg(target_os = "linux")]
+            if let (Ok(data), Ok(config), Ok(exe)) =
+                (app.path().data_dir(), app.path().config_dir(), tauri::utils::platform::current_exe())
+                && crate::scheme::registered(&data, &config, &exe, SCHEME)
+            {
+                return;
+            }
             if let Err(e) = app.deep_link().register_all() {
                 tracing::warn!("could not register the {SCHEME}: URL scheme: {e}");
             }

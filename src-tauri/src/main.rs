@@ -12,6 +12,8 @@ mod engine;
 mod handover;
 mod logging;
 mod models;
+#[cfg(target_os = "linux")]
+mod scheme;
 
 use std::process::ExitCode;
 
