@@ -18,14 +18,16 @@ pub fn init(log_dir: Option<&Path>, stderr_level: LevelFilter) -> Option<WorkerG
         // The appender prunes old files before it creates the folder, and complains on stderr
         // when the folder is not there yet (the first start).
         std::fs::create_dir_all(dir)
-            .map_err(|e| eprintln!("Kanka Link cannot write its log in {}: {e}", dir.display()))
-            .ok()?;
-        RollingFileAppender::builder()
-            .rotation(Rotation::DAILY)
-            .filename_prefix("kanka-link")
-            .filename_suffix("log")
-            .max_log_files(KEEP_DAYS)
-            .build(dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                RollingFileAppender::builder()
+                    .rotation(Rotation::DAILY)
+                    .filename_prefix("kanka-link")
+                    .filename_suffix("log")
+                    .max_log_files(KEEP_DAYS)
+                    .build(dir)
+                    .map_err(|e| e.to_string())
+            })
             .map_err(|e| eprintln!("Kanka Link cannot write its log in {}: {e}", dir.display()))
             .ok()
     });
