@@ -35,6 +35,7 @@ import urllib.request
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "e2e"))
+import sandbox_env  # noqa: E402
 from webdriver import Session  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))  # measured launches, deep links, refreshes
@@ -228,17 +229,8 @@ def sandbox_call(path: str, body=None):
 
 
 def app_env() -> dict:
-    env = dict(os.environ)
-    env.update({
-        "KANKA_LINK_URL": world["kanka"],
-        "KANKA_LINK_API_URL": world["kanka"] + "/api/1.0",
-        "KANKA_LINK_CLIENT_ID": CLIENT_ID,
-        "KANKA_LINK_CLIENT_SECRET": CLIENT_SECRET,
-        "KANKA_LINK_REDIRECT_URI": "kanka-link://oauth/callback",
-        "KANKA_LINK_BENCH_DIR": str(WORK),
-        "BROWSER": str(HERE / "browser.py"),
-    })
-    return env
+    return sandbox_env.app_env(world["kanka"], CLIENT_ID, CLIENT_SECRET, str(HERE / "browser.py"),
+                               KANKA_LINK_BENCH_DIR=str(WORK))
 
 
 def keychain(kind: str):

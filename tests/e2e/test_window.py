@@ -18,6 +18,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+import sandbox_env  # noqa: E402
 from webdriver import Session  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -55,17 +56,8 @@ def stats() -> dict:
 
 
 def app_env() -> dict:
-    env = dict(os.environ)
-    env.update({
-        "KANKA_LINK_URL": world["kanka"],
-        "KANKA_LINK_API_URL": world["kanka"] + "/api/1.0",
-        "KANKA_LINK_CLIENT_ID": CLIENT_ID,
-        "KANKA_LINK_CLIENT_SECRET": CLIENT_SECRET,
-        "KANKA_LINK_REDIRECT_URI": "kanka-link://oauth/callback",
-        "KANKA_LINK_E2E_DIR": str(E2E),
-        "BROWSER": str(ROOT / "tests" / "e2e" / "browser.py"),
-    })
-    return env
+    return sandbox_env.app_env(world["kanka"], CLIENT_ID, CLIENT_SECRET, str(ROOT / "tests" / "e2e" / "browser.py"),
+                               KANKA_LINK_E2E_DIR=str(E2E))
 
 
 def cli(*args) -> subprocess.CompletedProcess:
