@@ -57,10 +57,20 @@ pub fn browser() -> reqwest::Client {
 /// independent of our code) finds, by their `username` attribute. secret-tool prints the
 /// attributes on stderr and the rest on stdout, so only the attribute lines are read.
 pub fn secret_tool_search(scope: &str) -> Vec<String> {
-    let output = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "service", "kanka-link"])
-        .output()
-        .expect("secret-tool runs");
+    // secret-tool reads each item it found; when a test running in parallel deletes one of its
+    // own items in between, the whole search fails ("No such secret item"). Try again then.
+    let mut attempts = 0;
+    let output = loop {
+        let output = std::process::Command::new("secret-tool")
+            .args(["search", "--all", "service", "kanka-link"])
+            .output()
+            .expect("secret-tool runs");
+        attempts += 1;
+        if output.status.success() || attempts == 10 {
+            break output;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
     // Other tests run in parallel in the same keychain: only this scope's items count.
     let mut users: Vec<String> = text
