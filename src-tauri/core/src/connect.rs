@@ -74,9 +74,8 @@ impl Linker {
         self.inner.keychain.delete(Item::PendingAuthorization).await?;
         self.end_attempt();
         self.update_record(|r| {
-            r.pending_until = None;
+            r.end_wait(closed);
             r.last_error = None;
-            r.closed_attempt = closed.or(r.closed_attempt.take());
         })
         .await?;
         tracing::info!("sign-in cancelled");
@@ -188,11 +187,8 @@ impl Linker {
         let expired = Error::AuthorizationExpired.info();
         if let Err(e) = self
             .update_record(|r| {
-                r.pending_until = None;
+                r.end_wait(digest.map(|state_digest| ClosedAttempt { state_digest, ended: AttemptEnd::Expired }));
                 r.last_error = Some(expired);
-                if let Some(state_digest) = digest {
-                    r.closed_attempt = Some(ClosedAttempt { state_digest, ended: AttemptEnd::Expired });
-                }
             })
             .await
         {
@@ -237,11 +233,7 @@ impl Linker {
         // The spent entry leaves the keychain while Kanka answers.
         let ((), result) = tokio::join!(spent, exchanged);
         if result.is_err() {
-            self.update_record(|r| {
-                r.pending_until = None;
-                r.closed_attempt = Some(answered);
-            })
-            .await?;
+            self.update_record(|r| r.end_wait(Some(answered))).await?;
         }
         self.inner.changed.notify_one();
         result

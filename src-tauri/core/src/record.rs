@@ -32,6 +32,14 @@ pub struct Record {
     pub refresh_sent: Option<String>,
 }
 
+impl Record {
+    /// The sign-in wait is over. How it ended, when known, explains a late answer to it.
+    pub fn end_wait(&mut self, closed: Option<ClosedAttempt>) {
+        self.pending_until = None;
+        self.closed_attempt = closed.or(self.closed_attempt.take());
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosedAttempt {
     /// A one-way digest of its `state`.

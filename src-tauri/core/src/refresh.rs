@@ -152,9 +152,8 @@ impl Linker {
             r.connection = Some(connection);
             r.refresh_sent = None;
             r.last_error = None;
-            if let Some(answered) = sign_in {
-                r.pending_until = None;
-                r.closed_attempt = Some(answered);
+            if sign_in.is_some() {
+                r.end_wait(sign_in);
             }
         })?;
         Ok(())
