@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the .deb that `npm run bundle` made, without installing it: its desktop entry is valid,
-# declares the kanka-link: scheme and passes the URL on (%u), and a desktop that has it installed
-# picks it as the scheme's handler.
+# declares the kanka-link: scheme and passes the URL on (%u) to the hand-over binary, which ships
+# beside the window's, and a desktop that has it installed picks it as the scheme's handler.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 deb=$(ls -t "${CARGO_TARGET_DIR:-$root/target}"/release/bundle/deb/*.deb 2>/dev/null | head -n 1)
@@ -17,8 +17,14 @@ echo "== $(basename "$desktop")"
 cat "$desktop"
 desktop-file-validate "$desktop"
 grep -qx 'MimeType=x-scheme-handler/kanka-link;' "$desktop"
-grep -qx 'Exec=kanka-link %u' "$desktop"
+grep -qx 'Exec=kanka-link-handover %u' "$desktop"
 test -x "$work/root/usr/bin/kanka-link"
+test -x "$work/root/usr/bin/kanka-link-handover"
+# The hand-over must not load GTK or WebKit: that is the whole point of it.
+if ldd "$work/root/usr/bin/kanka-link-handover" | grep -E 'libgtk|libwebkit'; then
+  echo "kanka-link-handover links GTK or WebKit" >&2
+  exit 1
+fi
 
 # As if installed: the desktop's own lookup (gio) names it as the handler of kanka-link: URLs.
 # (GLib lists an entry only when its program is on the PATH.)

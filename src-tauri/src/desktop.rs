@@ -1,6 +1,6 @@
 //! The window: plugins, deep links and the engine. Single-instance comes first, so a second
-//! launch (as the desktop runs `kanka-link 'kanka-link://…'` for a deep link) hands its URL to
-//! this process and exits.
+//! launch that got past the early hand-over (`kanka-link-handover`, main.rs) still hands its URL
+//! to this process and exits.
 
 use tauri::{AppHandle, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -60,21 +60,33 @@ pub fn run() {
         .expect("Kanka Link's window could not start");
 }
 
-/// Makes unbundled builds the `kanka-link:` handler too (a `.deb` declares it itself). On Linux
-/// that runs `update-desktop-database` and `xdg-mime`, so it happens in a thread, and only when
-/// the registration is not already in place.
+/// Makes this build the `kanka-link:` handler (a `.deb` declares one too, but the user's own
+/// default wins and follows the build that last ran). On Linux that runs
+/// `update-desktop-database` and `xdg-mime`, so it happens in a thread, and only when the
+/// registration is not already in place.
 fn register_scheme(app: &AppHandle) {
-    #[cfg(any(windows, target_os = "linux"))]
+    #[cfg(target_os = "linux")]
     {
         let app = app.clone();
         std::thread::spawn(move || {
-            #[cfg(target_os = "linux")]
-            if let (Ok(data), Ok(config), Ok(exe)) =
+            let (Ok(data), Ok(config), Ok(exe)) =
                 (app.path().data_dir(), app.path().config_dir(), tauri::utils::platform::current_exe())
-                && crate::scheme::registered(&data, &config, &exe, SCHEME)
-            {
+            else {
+                return;
+            };
+            let program = crate::scheme::handler_program(&exe);
+            if crate::scheme::registered(&data, &config, &program, SCHEME) {
                 return;
             }
+            if let Err(e) = crate::scheme::register(&data, &config, &program, SCHEME) {
+                tracing::warn!("could not register the {SCHEME}: URL scheme: {e}");
+            }
+        });
+    }
+    #[cfg(windows)]
+    {
+        let app = app.clone();
+        std::thread::spawn(move || {
             if let Err(e) = app.deep_link().register_all() {
                 tracing::warn!("could not register the {SCHEME}: URL scheme: {e}");
             }

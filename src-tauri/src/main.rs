@@ -9,7 +9,6 @@ mod cli;
 mod commands;
 mod desktop;
 mod engine;
-mod handover;
 mod logging;
 mod models;
 #[cfg(target_os = "linux")]
@@ -22,7 +21,7 @@ use tracing::level_filters::LevelFilter;
 fn main() -> ExitCode {
     let log_dir = kanka_link_core::Paths::platform().ok().map(|paths| paths.log_dir);
     match cli::parse(std::env::args_os().skip(1)) {
-        cli::Invocation::DeepLink if handover::to_running_instance() => ExitCode::SUCCESS,
+        cli::Invocation::DeepLink if kanka_link_handover::to_running_instance(arguments()) => ExitCode::SUCCESS,
         cli::Invocation::Window | cli::Invocation::DeepLink => {
             let _log = logging::init(log_dir.as_deref(), LevelFilter::INFO);
             desktop::run();
@@ -34,4 +33,8 @@ fn main() -> ExitCode {
         }
         cli::Invocation::Usage { to_stderr } => cli::usage(to_stderr),
     }
+}
+
+fn arguments() -> Vec<String> {
+    std::env::args_os().map(|arg| arg.to_string_lossy().into_owned()).collect()
 }

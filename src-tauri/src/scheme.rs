@@ -1,27 +1,86 @@
-//! Whether this executable is already the desktop's handler for `kanka-link:` URLs (Linux), so
-//! that a start runs `update-desktop-database` and `xdg-mime` only when something changed: they
-//! compete with WebKit for the CPU while the window opens (BENCHMARKS.md, launch).
+//! The desktop's handler for `kanka-link:` URLs on Linux: a desktop entry in the user's data
+//! folder that runs `kanka-link-handover` (which links no GTK, so the hand-over is fast) and
+//! `mimeapps.list` making it the scheme's default. A start rewrites them only when they are not
+//! already right: `update-desktop-database` and `xdg-mime` compete with WebKit for the CPU while
+//! the window opens (BENCHMARKS.md, launch).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-/// True when the deep-link plugin's registration is in place for `exe`: its
-/// `applications/<exe name>-handler.desktop` in the data folder runs `"<exe>" %u` and lists the
-/// scheme, and `mimeapps.list` in the config folder makes that file the scheme's default.
-/// Anything else, unreadable files included, means "register again".
-pub fn registered(data_dir: &Path, config_dir: &Path, exe: &Path, scheme: &str) -> bool {
-    let Some(name) = exe.file_name() else { return false };
-    let handler = format!("{}-handler.desktop", name.to_string_lossy());
+/// The entry's file name, as the deep-link plugin named it before us, so an older registration
+/// is replaced rather than left beside this one.
+const ENTRY: &str = "kanka-link-handler.desktop";
+const HANDOVER: &str = "kanka-link-handover";
+
+/// The program the desktop should run for a URL: the hand-over binary beside `exe` (both ship
+/// in the `.deb` and in `target/<profile>`), else `exe` itself, which hands over too, only later.
+pub fn handler_program(exe: &Path) -> PathBuf {
+    let handover = exe.with_file_name(HANDOVER);
+    if handover.is_file() { handover } else { exe.to_path_buf() }
+}
+
+/// True when the entry in `data_dir/applications` runs `program` for `scheme` and `mimeapps.list`
+/// in `config_dir` makes it the default. Anything else, unreadable files included, means
+/// "register again".
+pub fn registered(data_dir: &Path, config_dir: &Path, program: &Path, scheme: &str) -> bool {
     let mime = format!("x-scheme-handler/{scheme}");
     let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
-    let entry = read(&data_dir.join("applications").join(&handler));
-    let exec = format!("\"{}\" %u", exe.display());
-    let runs_exe = value(&entry, "Desktop Entry", "Exec") == Some(exec.as_str());
+    let entry = read(&data_dir.join("applications").join(ENTRY));
+    let runs_program = exec_line(program).is_some_and(|exec| value(&entry, "Desktop Entry", "Exec") == Some(&exec));
     let lists_scheme =
         value(&entry, "Desktop Entry", "MimeType").is_some_and(|types| types.split(';').any(|t| t == mime));
     let mimeapps = read(&config_dir.join("mimeapps.list"));
     let default = value(&mimeapps, "Default Applications", &mime)
         .and_then(|handlers| handlers.split(';').map(str::trim).find(|h| !h.is_empty()));
-    runs_exe && lists_scheme && default == Some(handler.as_str())
+    runs_program && lists_scheme && default == Some(ENTRY)
+}
+
+/// Writes the entry for `program` and makes it the default handler of `scheme`, with the
+/// desktop's own tools pointed at these folders.
+pub fn register(data_dir: &Path, config_dir: &Path, program: &Path, scheme: &str) -> Result<(), String> {
+    let exec = exec_line(program).ok_or_else(|| format!("{} cannot be named in a desktop entry", program.display()))?;
+    let applications = data_dir.join("applications");
+    std::fs::create_dir_all(&applications).map_err(|e| format!("{}: {e}", applications.display()))?;
+    let entry = format!(
+        "[Desktop Entry]\nType=Application\nName=Kanka Link\nComment=Hands Kanka's sign-in answers to Kanka Link\n\
+         Exec={exec}\nTerminal=false\nNoDisplay=true\nMimeType=x-scheme-handler/{scheme};\n"
+    );
+    // Written whole, then moved in place: the desktop never reads half an entry.
+    let partial = applications.join(format!(".{ENTRY}.partial"));
+    std::fs::write(&partial, entry)
+        .and_then(|()| std::fs::rename(&partial, applications.join(ENTRY)))
+        .map_err(|e| format!("{}: {e}", applications.display()))?;
+    let tool = |program: &str, args: &[&str]| -> Result<(), String> {
+        let status = Command::new(program)
+            .args(args)
+            .env("XDG_DATA_HOME", data_dir)
+            .env("XDG_CONFIG_HOME", config_dir)
+            .status()
+            .map_err(|e| format!("{program}: {e}"))?;
+        if status.success() { Ok(()) } else { Err(format!("{program} failed ({status})")) }
+    };
+    tool("update-desktop-database", &[&applications.to_string_lossy()])?;
+    tool("xdg-mime", &["default", ENTRY, &format!("x-scheme-handler/{scheme}")])
+}
+
+/// `Exec=` for `program` with the URL: quoted and escaped as the Desktop Entry Specification
+/// asks; None for a path no entry can hold (a line break, say).
+fn exec_line(program: &Path) -> Option<String> {
+    let path = program.to_str()?;
+    if path.chars().any(char::is_control) {
+        return None;
+    }
+    let mut quoted = String::from("\"");
+    for c in path.chars() {
+        match c {
+            '"' | '`' | '$' => quoted.extend(['\\', c]),
+            // Escaped once for the argument and once more for the entry's string value.
+            '\\' => quoted.push_str("\\\\\\\\"),
+            '%' => quoted.push_str("%%"),
+            _ => quoted.push(c),
+        }
+    }
+    Some(format!("{quoted}\" %u"))
 }
 
 /// A key's value in a section of a desktop-entry style file.
@@ -45,46 +104,81 @@ mod tests {
     use super::*;
     use kanka_test_support::fresh_dir;
 
-    const EXE: &str = "/opt/kanka/kanka-link";
+    const PROGRAM: &str = "/opt/kanka/kanka-link-handover";
 
-    fn folders(entry: &str, mimeapps: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    fn folders(entry: &str, mimeapps: &str) -> (PathBuf, PathBuf) {
         let root = fresh_dir("scheme");
         let (data, config) = (root.join("data"), root.join("config"));
         std::fs::create_dir_all(data.join("applications")).unwrap();
         std::fs::create_dir_all(&config).unwrap();
-        std::fs::write(data.join("applications/kanka-link-handler.desktop"), entry).unwrap();
+        std::fs::write(data.join("applications").join(ENTRY), entry).unwrap();
         std::fs::write(config.join("mimeapps.list"), mimeapps).unwrap();
         (data, config)
     }
 
-    const ENTRY: &str = "[Desktop Entry]\nType=Application\nName=Kanka Link\n\
-        Exec=\"/opt/kanka/kanka-link\" %u\nMimeType=x-scheme-handler/kanka-link;\n";
+    const WRITTEN: &str = "[Desktop Entry]\nType=Application\nName=Kanka Link\n\
+        Exec=\"/opt/kanka/kanka-link-handover\" %u\nMimeType=x-scheme-handler/kanka-link;\n";
     const DEFAULTS: &str = "[Added Associations]\nx-scheme-handler/kanka-link=other.desktop;\n\n\
         [Default Applications]\ntext/html=firefox.desktop\nx-scheme-handler/kanka-link=kanka-link-handler.desktop;\n";
 
     #[test]
-    fn the_plugins_registration_is_recognised() {
-        let (data, config) = folders(ENTRY, DEFAULTS);
-        assert!(registered(&data, &config, Path::new(EXE), "kanka-link"));
+    fn a_registration_in_place_is_recognised() {
+        let (data, config) = folders(WRITTEN, DEFAULTS);
+        assert!(registered(&data, &config, Path::new(PROGRAM), "kanka-link"));
     }
 
     #[test]
     fn anything_else_registers_again() {
-        let moved = ENTRY.replace("/opt/kanka/", "/usr/local/bin/");
-        let other_scheme = ENTRY.replace("x-scheme-handler/kanka-link;", "x-scheme-handler/other;");
+        let moved = WRITTEN.replace("/opt/kanka/", "/usr/local/bin/");
+        let the_window = WRITTEN.replace("kanka-link-handover", "kanka-link");
+        let other_scheme = WRITTEN.replace("x-scheme-handler/kanka-link;", "x-scheme-handler/other;");
         let other_default = DEFAULTS.replace("=kanka-link-handler.desktop;", "=some-browser.desktop;");
         let only_added = "[Added Associations]\nx-scheme-handler/kanka-link=kanka-link-handler.desktop;\n";
         for (entry, defaults, why) in [
-            (moved.as_str(), DEFAULTS, "the executable moved"),
+            (moved.as_str(), DEFAULTS, "the program moved"),
+            (the_window.as_str(), DEFAULTS, "an older entry runs the window's binary"),
             (other_scheme.as_str(), DEFAULTS, "the entry lists another scheme"),
-            (ENTRY, other_default.as_str(), "another program is the default"),
-            (ENTRY, only_added, "an association that is not the default"),
-            (ENTRY, "", "no mimeapps.list"),
+            (WRITTEN, other_default.as_str(), "another program is the default"),
+            (WRITTEN, only_added, "an association that is not the default"),
+            (WRITTEN, "", "no mimeapps.list"),
         ] {
             let (data, config) = folders(entry, defaults);
-            assert!(!registered(&data, &config, Path::new(EXE), "kanka-link"), "{why}");
+            assert!(!registered(&data, &config, Path::new(PROGRAM), "kanka-link"), "{why}");
         }
         let nothing = fresh_dir("scheme-none");
-        assert!(!registered(&nothing, &nothing, Path::new(EXE), "kanka-link"), "no files at all");
+        assert!(!registered(&nothing, &nothing, Path::new(PROGRAM), "kanka-link"), "no files at all");
+    }
+
+    #[test]
+    fn registering_writes_what_is_then_recognised() {
+        let root = fresh_dir("scheme-register");
+        let (data, config) = (root.join("data"), root.join("config"));
+        let program = root.join("a $pecial \"folder\" 100%").join(HANDOVER);
+        assert!(!registered(&data, &config, &program, "kanka-link"));
+        register(&data, &config, &program, "kanka-link").expect("the desktop's tools ran");
+        assert!(registered(&data, &config, &program, "kanka-link"));
+        let entry = std::fs::read_to_string(data.join("applications").join(ENTRY)).unwrap();
+        let validated = Command::new("desktop-file-validate")
+            .arg(data.join("applications").join(ENTRY))
+            .output()
+            .expect("desktop-file-validate runs");
+        assert!(validated.status.success(), "{entry}\n{}", String::from_utf8_lossy(&validated.stdout));
+        assert!(entry.contains(r#"Exec="#) && entry.contains(r#"a \$pecial \"folder\" 100%%"#), "{entry}");
+    }
+
+    #[test]
+    fn the_hand_over_binary_is_preferred_when_it_is_there() {
+        let root = fresh_dir("scheme-program");
+        let exe = root.join("kanka-link");
+        assert_eq!(handler_program(&exe), exe, "alone, the window's binary handles URLs");
+        std::fs::write(root.join(HANDOVER), "").unwrap();
+        assert_eq!(handler_program(&exe), root.join(HANDOVER));
+    }
+
+    #[test]
+    fn unnameable_paths_are_refused() {
+        assert!(exec_line(Path::new("/tmp/line\nbreak")).is_none());
+        let root = fresh_dir("scheme-unnameable");
+        assert!(register(&root, &root, Path::new("/tmp/line\nbreak"), "kanka-link").is_err());
     }
 }

@@ -426,21 +426,6 @@ def deep_link_once(window: Window, deliver) -> dict:
     }
 
 
-def single_instance_call(app: pathlib.Path):
-    """What the second launch sends once Tauri is up (tauri-plugin-single-instance on Linux), made
-    by dbus-send, a small program that links no GTK or WebKit: what a light forwarder would cost."""
-    identifier = json.loads((HERE.parents[1] / "src-tauri" / "tauri.conf.json").read_text())["identifier"]
-    name = identifier + ".SingleInstance"
-    path = "/" + name.replace(".", "/").replace("-", "_")
-
-    def argv(url: str) -> list:
-        if "," in url:
-            raise RuntimeError("dbus-send cannot pass a URL with a comma in an array")
-        return ["dbus-send", "--session", "--print-reply", f"--dest={name}", path,
-                "org.SingleInstance.DBus.ExecuteCallback", f"array:string:{app},{url}", f"string:{os.getcwd()}"]
-    return argv
-
-
 def floors(app: pathlib.Path) -> dict:
     """Process start alone: the app's own (`--help` exits before Tauri starts, after the dynamic
     loader has mapped and relocated GTK, WebKit and the rest), and dbus-send's round trip."""
@@ -500,7 +485,8 @@ def keychain_reference() -> dict:
 def phase_deep_link_and_refresh(ours: pathlib.Path) -> dict:
     reference = keychain_reference()
     window = Window(ours)
-    methods = {"second_launch": lambda url: [str(ours), url], "dbus_send": single_instance_call(ours)}
+    handler = ours.with_name("kanka-link-handover")
+    methods = {"handover": lambda url: [str(handler), url], "second_launch": lambda url: [str(ours), url]}
     runs = {name: [] for name in methods}
     try:
         window.wait_state("disconnected")
@@ -524,8 +510,8 @@ def phase_deep_link_and_refresh(ours: pathlib.Path) -> dict:
     return {
         "keychain_reference": reference,
         "floors": start_floors,
-        "deep_link": {k: summary([r[k] for r in runs["second_launch"]]) for k in runs["second_launch"][0]},
-        "deep_link_dbus_send": {k: summary([r[k] for r in runs["dbus_send"]]) for k in runs["dbus_send"][0]},
+        "deep_link": {k: summary([r[k] for r in runs["handover"]]) for k in runs["handover"][0]},
+        "deep_link_second_launch": {k: summary([r[k] for r in runs["second_launch"]]) for k in runs["second_launch"][0]},
         "deep_link_runs": runs,
         "refresh": {k: summary([r[k] for r in refreshes]) for k in refreshes[0]},
         "refresh_runs": refreshes,
@@ -959,7 +945,7 @@ def connect_without_measuring(ours: pathlib.Path):
     """For a partial run: leaves Kanka Link connected, as phase 1 does."""
     window = Window(ours)
     try:
-        deep_link_once(window, lambda url: [str(ours), url])
+        deep_link_once(window, lambda url: [str(ours.with_name("kanka-link-handover")), url])
     finally:
         window.close()
 

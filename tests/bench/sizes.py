@@ -73,7 +73,7 @@ def stripped_size(binary: pathlib.Path) -> int:
 
 def bloat(cwd: pathlib.Path, package: str, rows: int = 30, target=TARGET) -> dict:
     """cargo bloat --crates on the unstripped build: the .text each crate contributes."""
-    text = run(["cargo", "bloat", "--profile", PROFILE, "--crates", "-p", package, "-n", "0",
+    text = run(["cargo", "bloat", "--profile", PROFILE, "--crates", "-p", package, "--bin", package, "-n", "0",
                 "--message-format", "json"], cwd, capture=True, target=target)
     data = json.loads(text.strip().splitlines()[-1])
     crates = sorted(data["crates"], key=lambda c: -c["size"])
@@ -145,6 +145,10 @@ def main():
                          "deb_name": package.name if package else None,
                          "libs": dynamic_libs(release / binary),
                          "sections": sections(release / binary)}
+    # The desktop's handler for kanka-link: URLs, shipped beside the window in the same .deb.
+    handover = TARGET / "release" / "kanka-link-handover"
+    if "ours" in results and handover.exists():
+        results["ours"]["handover_binary"] = handover.stat().st_size
 
     # What each crate adds: ours, and the bare app (same profile, its own workspace).
     run(["cargo", "build", "--locked", "--profile", PROFILE, "-p", "kanka-link"], ROOT)

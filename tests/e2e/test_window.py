@@ -260,6 +260,9 @@ class Window(unittest.TestCase):
         self.session.wait_for("the deep-link handler to be registered", lambda: "kanka-link-handler.desktop" in
                               subprocess.run(["xdg-mime", "query", "default", "x-scheme-handler/kanka-link"],
                                              capture_output=True, text=True).stdout)
+        entry = (pathlib.Path(os.environ["XDG_DATA_HOME"]) / "applications" / "kanka-link-handler.desktop").read_text()
+        self.assertIn(f'Exec="{APP.with_name("kanka-link-handover")}" %u', entry,
+                      "the desktop runs the GTK-free hand-over for kanka-link: URLs")
         consent("approve")
         self.click("#connect")
         self.wait_state("connected")
