@@ -2,8 +2,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { importUi } from "./transpile.mjs";
 
-const { parseInstant, formatDateTime, relativeTime, relativeTimeChangesIn, countdown, countdownChangesIn } =
-  await importUi("format");
+const {
+  parseInstant,
+  formatDateTime,
+  relativeTime,
+  relativeTimeChangesIn,
+  agoAfterAnHour,
+  agoAfterAnHourChangesIn,
+  countdown,
+  countdownChangesIn,
+} = await importUi("format");
 
 const NOW = new Date("2026-11-27T12:00:00Z");
 const after = (ms) => new Date(NOW.getTime() + ms);
@@ -98,6 +106,18 @@ test("an idle connected window redraws hourly at most, daily once the refresh is
   assert.equal(relativeTimeChangesIn(after(-3 * HOUR), NOW), 30 * MINUTE, "3 hours ago: at 3½");
   assert.equal(relativeTimeChangesIn(after(-3 * DAY), NOW), 12 * HOUR);
   assert.equal(relativeTimeChangesIn(after(273 * DAY), NOW), 12 * HOUR + 1);
+});
+
+test("the last refresh reads as a time of day for an hour, then as hours and days ago", () => {
+  assert.equal(agoAfterAnHour(after(-2 * SECOND), NOW), "");
+  assert.equal(agoAfterAnHour(after(-59 * MINUTE), NOW), "");
+  assert.equal(agoAfterAnHour(after(-HOUR), NOW), "1 hour ago");
+  assert.equal(agoAfterAnHour(after(-3 * DAY), NOW), "3 days ago");
+  assert.equal(agoAfterAnHourChangesIn(after(-100), NOW), 59.5 * MINUTE - 100, "one redraw in the first hour");
+  for (const age of [0, 1, SECOND, 5 * MINUTE, 59.5 * MINUTE - 1, 59.5 * MINUTE, 2 * HOUR, 30 * DAY]) {
+    const text = (now) => agoAfterAnHour(after(-age), now);
+    assertChangesAt(text, agoAfterAnHourChangesIn(after(-age), NOW), `${age} ms old`);
+  }
 });
 
 test("countdownChangesIn is exactly when countdown reads differently, none once it reads 0:00", () => {

@@ -74,6 +74,22 @@ export function relativeTimeChangesIn(target: Date, now: Date): number {
   return (n + 0.5) * unit.size - span;
 }
 
+// Until then relativeTime counts seconds and minutes; from then on, hours and days.
+const AN_HOUR = 59.5 * MINUTE;
+
+/** How long ago, for a past instant shown beside its date and time: nothing in its first hour,
+ * when the time of day says as much, then relativeTime. After each refresh this spares the
+ * window a redraw every second, then every minute, for an hour (BENCHMARKS.md, idle). */
+export function agoAfterAnHour(target: Date, now: Date): string {
+  return now.getTime() - target.getTime() < AN_HOUR ? "" : relativeTime(target, now);
+}
+
+/** Milliseconds until agoAfterAnHour(target, now) reads differently. */
+export function agoAfterAnHourChangesIn(target: Date, now: Date): number {
+  const age = now.getTime() - target.getTime();
+  return age < AN_HOUR ? AN_HOUR - age : relativeTimeChangesIn(target, now);
+}
+
 /** Time left as "9:05" or "1:02:03", never below "0:00"; whole seconds, rounded up. */
 export function countdown(until: Date, now: Date): string {
   const seconds = Math.max(0, Math.ceil((until.getTime() - now.getTime()) / 1000));

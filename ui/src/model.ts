@@ -10,6 +10,8 @@ import {
   type Status,
 } from "./contract.ts";
 import {
+  agoAfterAnHour,
+  agoAfterAnHourChangesIn,
   countdown,
   countdownChangesIn,
   formatDateTime,
@@ -251,7 +253,7 @@ function detailsOf(status: Status, now: Date, dates: DateOptions): Details {
     expires: when("Token expires:", status.expires_at, dates, (at) =>
       at > now ? relative(at) : `expired ${relative(at)}`,
     ),
-    lastRefresh: when("Last refresh:", status.refreshed_at, dates, relative),
+    lastRefresh: when("Last refresh:", status.refreshed_at, dates, (at) => agoAfterAnHour(at, now)),
     nextRefresh:
       reconnect || status.next_refresh_at === null
         ? null
@@ -262,12 +264,14 @@ function detailsOf(status: Status, now: Date, dates: DateOptions): Details {
 /** When the first of the shown instants' texts changes: its relative part ("in 3 hours"), or
  * "in …" turning into "expired …" or "due now" as the instant passes. */
 function redrawFor(status: Status, now: Date): number | null {
-  const changes = [status.expires_at, status.refreshed_at, status.next_refresh_at].flatMap((iso) => {
+  const ahead = [status.expires_at, status.next_refresh_at].flatMap((iso) => {
     const at = parseInstant(iso);
     if (at === null) return [];
     const passes = at.getTime() - now.getTime();
     return passes > 0 ? [relativeTimeChangesIn(at, now), passes + 1] : [relativeTimeChangesIn(at, now)];
   });
+  const refreshed = parseInstant(status.refreshed_at);
+  const changes = refreshed ? [...ahead, agoAfterAnHourChangesIn(refreshed, now)] : ahead;
   return changes.length ? Math.min(...changes) : null;
 }
 
