@@ -1,5 +1,6 @@
 // Builds ui/ into ui/dist wherever vite runs from; Tauri embeds ui/dist (no dev server).
 import { fileURLToPath } from "node:url";
+import { Features } from "lightningcss";
 import { defineConfig } from "vite";
 
 export default defineConfig({
@@ -7,6 +8,11 @@ export default defineConfig({
   base: "./",
   publicDir: false,
   clearScreen: false,
+  css: {
+    // Vite's CSS minifier would spell `system-ui` out as seven other systems' font names, and
+    // WebKitGTK looks each one up before it reaches one it has (style.css, :root).
+    lightningcss: { exclude: Features.FontFamilySystemUi },
+  },
   build: {
     outDir: "dist",
     emptyOutDir: true,
