@@ -6,7 +6,9 @@
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    // As given for the window's binary; as text (D-Bus strings) for the running window.
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let args: Vec<String> = raw.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let window = match std::env::current_exe() {
         Ok(exe) => exe.with_file_name(format!("kanka-link{}", std::env::consts::EXE_SUFFIX)),
         Err(e) => {
@@ -20,7 +22,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     }
-    start(Command::new(&window).args(&args), &window)
+    start(Command::new(&window).args(&raw), &window)
 }
 
 /// The window's binary in this process's place, so that the desktop sees one program start.
