@@ -21,6 +21,14 @@ TINY_PAGE = """<!doctype html>
 <body><h1>Kanka Link</h1></body></html>
 """
 
+TINY_SCRIPTS = {
+    "tiny-page": 'window.__TAURI_INTERNALS__.invoke("status");\n',
+    "tiny-page-listen": """const ipc = window.__TAURI_INTERNALS__;
+ipc.invoke("plugin:event|listen", { event: "status", target: { kind: "Any" }, handler: ipc.transformCallback(() => {}) })
+  .then(() => ipc.invoke("status"));
+""",
+}
+
 # name -> (what it tests, [(file, old text, new text)], shell-free commands run in the copy)
 VARIANTS = {
     "control": ("Kanka Link unchanged (same profile as the variants)", [], []),
@@ -34,6 +42,9 @@ VARIANTS = {
         ("src-tauri/src/desktop.rs", "            register_scheme(&handle);\n", ""),
     ], []),
     "tiny-page": ("Kanka Link's UI replaced by a page that only calls `status` (the bare app's page)", [], []),
+    "tiny-page-listen": ("the tiny page, subscribing to the `status` event before it calls `status`, as "
+                         "Kanka Link's page does (two IPC round trips before the first command instead of one)",
+                         [], []),
     "blocking-1.7.0": ("the `blocking` crate (zbus's thread pool) at 1.7.0 instead of the pinned 1.6.2: "
                        "its idle threads never exit", [
         ("src-tauri/Cargo.toml", 'blocking = "=1.6.2"\n', 'blocking = "=1.7.0"\n'),
@@ -47,12 +58,12 @@ def main():
     built = {}
     for name, (what, edits, commands) in VARIANTS.items():
         dest = variant_workspace(name, edits, "tests/bench/variants.py")
-        if name == "tiny-page":
+        if name in TINY_SCRIPTS:
             dist = dest / "ui" / "dist"
             shutil.rmtree(dist)
             dist.mkdir()
             (dist / "index.html").write_text(TINY_PAGE)
-            (dist / "tiny.js").write_text('window.__TAURI_INTERNALS__.invoke("status");\n')
+            (dist / "tiny.js").write_text(TINY_SCRIPTS[name])
         for command in commands:
             run(command, dest)
         run(["cargo", "build", "--profile", PROFILE, "-p", "kanka-link"], dest)

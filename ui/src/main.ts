@@ -1,7 +1,7 @@
 // Start-up and wiring: buttons call commands, statuses come back as events, and every change
 // goes through the reducers of model.ts before view.ts draws it.
 
-import { asErrorInfo } from "./contract.ts";
+import { asErrorInfo, type Status } from "./contract.ts";
 import * as ipc from "./ipc.ts";
 import {
   answered,
@@ -117,9 +117,20 @@ buttons["copy-url"].addEventListener("click", async () => {
 
 async function start(): Promise<void> {
   update(ui);
-  // Subscribe first, then ask once. Events are full snapshots and every change sends one, so
-  // once an event has arrived the answer to `status` can only be as new, or older.
+  // Ask at once, so the window shows the real state one round trip sooner; subscribe; then ask
+  // again, since a change between the first answer and the subscription is in no event we get.
+  // Events are full snapshots and every change sends one, so once an event has arrived any
+  // answer to `status` can only be as new, or older.
   let eventsSeen = 0;
+  const apply = async (answer: Promise<Status>) => {
+    try {
+      const status = await answer;
+      if (eventsSeen === 0) update(receiveStatus(ui, status));
+    } catch (reason) {
+      update(fail(ui, asErrorInfo(reason)));
+    }
+  };
+  const first = apply(ipc.getStatus());
   try {
     await ipc.onStatus(
       (status) => {
@@ -131,12 +142,8 @@ async function start(): Promise<void> {
   } catch (reason) {
     update(fail(ui, asErrorInfo(reason)));
   }
-  try {
-    const status = await ipc.getStatus();
-    if (eventsSeen === 0) update(receiveStatus(ui, status));
-  } catch (reason) {
-    update(fail(ui, asErrorInfo(reason)));
-  }
+  await first;
+  await apply(ipc.getStatus());
 }
 
 void start();
