@@ -43,7 +43,7 @@ VARIANTS = {
     ], []),
     "tiny-page": ("Kanka Link's UI replaced by a page that only calls `status` (the bare app's page)", [], []),
     "tiny-page-listen": ("the tiny page, subscribing to the `status` event before it calls `status`, as "
-                         "Kanka Link's page does (two IPC round trips before the first command instead of one)",
+                         "Kanka Link's page did before `ebe8f62` (two IPC round trips before the first command)",
                          [], []),
     "blocking-1.7.0": ("the `blocking` crate (zbus's thread pool) at 1.7.0 instead of the pinned 1.6.2: "
                        "its idle threads never exit", [
