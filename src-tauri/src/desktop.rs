@@ -65,35 +65,34 @@ pub fn run() {
 /// `update-desktop-database` and `xdg-mime`, so it happens in a thread, and only when the
 /// registration is not already in place.
 fn register_scheme(app: &AppHandle) {
-    #[cfg(target_os = "linux")]
-    {
-        let app = app.clone();
-        std::thread::spawn(move || {
-            let (Ok(data), Ok(config), Ok(exe)) =
-                (app.path().data_dir(), app.path().config_dir(), tauri::utils::platform::current_exe())
-            else {
-                return;
-            };
-            let program = crate::scheme::handler_program(&exe);
-            if crate::scheme::registered(&data, &config, &program, SCHEME) {
-                return;
-            }
-            if let Err(e) = crate::scheme::register(&data, &config, &program, SCHEME) {
-                tracing::warn!("could not register the {SCHEME}: URL scheme: {e}");
-            }
-        });
+    let app = app.clone();
+    std::thread::spawn(move || {
+        if let Err(e) = register_handler(&app) {
+            tracing::warn!("could not register the {SCHEME}: URL scheme: {e}");
+        }
+    });
+}
+
+#[cfg(target_os = "linux")]
+fn register_handler(app: &AppHandle) -> Result<(), String> {
+    let data = app.path().data_dir().map_err(|e| e.to_string())?;
+    let config = app.path().config_dir().map_err(|e| e.to_string())?;
+    let exe = tauri::utils::platform::current_exe().map_err(|e| e.to_string())?;
+    let program = crate::scheme::handler_program(&exe);
+    if crate::scheme::registered(&data, &config, &program, SCHEME) {
+        return Ok(());
     }
-    #[cfg(windows)]
-    {
-        let app = app.clone();
-        std::thread::spawn(move || {
-            if let Err(e) = app.deep_link().register_all() {
-                tracing::warn!("could not register the {SCHEME}: URL scheme: {e}");
-            }
-        });
-    }
-    #[cfg(not(any(windows, target_os = "linux")))]
-    let _ = app;
+    crate::scheme::register(&data, &config, &program, SCHEME)
+}
+
+#[cfg(windows)]
+fn register_handler(app: &AppHandle) -> Result<(), String> {
+    app.deep_link().register_all().map_err(|e| e.to_string())
+}
+
+#[cfg(not(any(windows, target_os = "linux")))]
+fn register_handler(_app: &AppHandle) -> Result<(), String> {
+    Ok(())
 }
 
 /// Kanka's answer, by deep link. Refusals show in the status; the window comes forward.
