@@ -21,7 +21,7 @@ use tracing::level_filters::LevelFilter;
 fn main() -> ExitCode {
     let log_dir = kanka_link_core::Paths::platform().ok().map(|paths| paths.log_dir);
     match cli::parse(std::env::args_os().skip(1)) {
-        cli::Invocation::DeepLink if kanka_link_handover::to_running_instance(arguments()) => ExitCode::SUCCESS,
+        cli::Invocation::DeepLink if kanka_link_handover::to_running_instance(std::env::args_os()) => ExitCode::SUCCESS,
         cli::Invocation::Window | cli::Invocation::DeepLink => {
             let _log = logging::init(log_dir.as_deref(), LevelFilter::INFO);
             desktop::run();
@@ -33,8 +33,4 @@ fn main() -> ExitCode {
         }
         cli::Invocation::Usage { to_stderr } => cli::usage(to_stderr),
     }
-}
-
-fn arguments() -> Vec<String> {
-    std::env::args_os().map(|arg| arg.to_string_lossy().into_owned()).collect()
 }

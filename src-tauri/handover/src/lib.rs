@@ -7,17 +7,21 @@
 //! `kanka-link-handover` binary that the `kanka-link:` desktop entry runs, which links none of
 //! GTK and starts the window itself only when none is running.
 
+use std::ffi::OsString;
+
 /// `identifier` in tauri.conf.json: the single-instance plugin names its D-Bus service after it.
 #[cfg(target_os = "linux")]
 const IDENTIFIER: &str = "app.kankalink.desktop";
 
 /// Gives `argv` (as the running window's single-instance plugin expects it: the program, then its
-/// arguments) and this process's working folder to the running instance. False when there is
-/// none, no session bus, or it did not answer: the caller then becomes (or starts) the window.
+/// arguments; as text, which is what D-Bus carries) and this process's working folder to the
+/// running instance. False when there is none, no session bus, or it did not answer: the caller
+/// then becomes (or starts) the window.
 #[cfg(target_os = "linux")]
-pub fn to_running_instance(argv: Vec<String>) -> bool {
+pub fn to_running_instance(argv: impl IntoIterator<Item = OsString>) -> bool {
     use std::time::Duration;
 
+    let argv: Vec<String> = argv.into_iter().map(|arg| arg.to_string_lossy().into_owned()).collect();
     let name = format!("{IDENTIFIER}.SingleInstance");
     let path = format!("/{}", name.replace('.', "/").replace('-', "_"));
     let Ok(connection) = dbus::blocking::Connection::new_session() else {
@@ -33,16 +37,16 @@ pub fn to_running_instance(argv: Vec<String>) -> bool {
 
 /// Elsewhere the single-instance plugin hands over as the app starts.
 #[cfg(not(target_os = "linux"))]
-pub fn to_running_instance(_argv: Vec<String>) -> bool {
+pub fn to_running_instance(_argv: impl IntoIterator<Item = OsString>) -> bool {
     false
 }
 
 /// What a desktop entry may hand over: nothing (show the window) or one `kanka-link:` URL.
 /// Anything else is a command line for the window's binary to answer itself.
-pub fn is_for_the_window(args: &[String]) -> bool {
+pub fn is_for_the_window(args: &[OsString]) -> bool {
     match args {
         [] => true,
-        [url] => url.starts_with("kanka-link:"),
+        [url] => url.to_str().is_some_and(|url| url.starts_with("kanka-link:")),
         _ => false,
     }
 }
@@ -61,7 +65,7 @@ mod tests {
 
     #[test]
     fn only_a_url_or_nothing_is_handed_over() {
-        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let args = |list: &[&str]| list.iter().map(OsString::from).collect::<Vec<_>>();
         assert!(is_for_the_window(&args(&[])));
         assert!(is_for_the_window(&args(&["kanka-link://oauth/callback?code=a&state=b"])));
         assert!(!is_for_the_window(&args(&["status"])));

@@ -6,9 +6,7 @@
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
-    // As given for the window's binary; as text (D-Bus strings) for the running window.
-    let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    let args: Vec<String> = raw.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let window = match std::env::current_exe() {
         Ok(exe) => exe.with_file_name(format!("kanka-link{}", std::env::consts::EXE_SUFFIX)),
         Err(e) => {
@@ -17,12 +15,12 @@ fn main() -> ExitCode {
         }
     };
     if kanka_link_handover::is_for_the_window(&args) {
-        let argv = std::iter::once(window.display().to_string()).chain(args.iter().cloned()).collect();
+        let argv = std::iter::once(window.clone().into_os_string()).chain(args.iter().cloned());
         if kanka_link_handover::to_running_instance(argv) {
             return ExitCode::SUCCESS;
         }
     }
-    start(Command::new(&window).args(&raw), &window)
+    start(Command::new(&window).args(&args), &window)
 }
 
 /// The window's binary in this process's place, so that the desktop sees one program start.
