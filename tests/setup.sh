@@ -12,8 +12,9 @@ purpose="${1:-test}"
 build=(build-essential pkg-config file libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libxdo-dev)
 # Running the window: a session bus, a keychain, the desktop's URL handlers.
 run=(dbus dbus-x11 gnome-keyring libsecret-tools xdg-utils desktop-file-utils libglib2.0-bin)
-# Tests: a headless X server and the WebKit WebDriver for the end-to-end tests.
-test=(xvfb xauth webkit2gtk-driver at-spi2-core)
+# Tests: a headless X server, the WebKit WebDriver and ImageMagick (pictures of the window)
+# for the end-to-end tests.
+test=(xvfb xauth webkit2gtk-driver at-spi2-core imagemagick)
 case "$purpose" in
   build) wanted=("${build[@]}") ;;
   demo) wanted=("${build[@]}" "${run[@]}") ;;

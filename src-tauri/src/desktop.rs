@@ -38,6 +38,7 @@ pub fn run() {
         ])
         .setup(|app| {
             let handle = app.handle().clone();
+            paint_without_gpu(&handle);
             {
                 // The core spawns its timer on the async runtime.
                 let _runtime = tauri::async_runtime::handle().inner().enter();
@@ -59,6 +60,25 @@ pub fn run() {
         .run(tauri::generate_context!())
         .expect("Kanka Link's window could not start");
 }
+
+/// A status window gains nothing from GPU compositing, and under Mesa's software GL it costs
+/// the web process about 55 MiB (BENCHMARKS.md, memory).
+#[cfg(target_os = "linux")]
+fn paint_without_gpu(app: &AppHandle) {
+    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+    let Some(window) = app.get_webview_window("main") else { return };
+    let switched = window.with_webview(|webview| {
+        if let Some(settings) = webview.inner().settings() {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    });
+    if let Err(e) = switched {
+        tracing::warn!("could not switch GPU compositing off: {e}");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn paint_without_gpu(_app: &AppHandle) {}
 
 /// Makes this build the `kanka-link:` handler (a `.deb` declares one too, but the user's own
 /// default wins and follows the build that last ran). On Linux that runs

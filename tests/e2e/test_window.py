@@ -19,6 +19,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import sandbox_env  # noqa: E402
+from screen import save_picture  # noqa: E402
 from webdriver import Session  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -245,7 +246,8 @@ class Window(unittest.TestCase):
         field.type(text)
 
     def shot(self, name: str):
-        self.session.screenshot(ARTIFACTS / f"{name}.png")
+        self.session.painted()
+        save_picture(self.session.window_rect(), ARTIFACTS / f"{name}.png")
 
     def remember_tokens(self):
         for kind in ("access-token", "refresh-token"):

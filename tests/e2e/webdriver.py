@@ -1,6 +1,5 @@
 """A small W3C WebDriver client over urllib: just what the end-to-end tests use."""
 
-import base64
 import http.client
 import json
 import time
@@ -72,10 +71,13 @@ class Session:
         element = self.find(css)
         return element.text() if element else ""
 
-    def screenshot(self, path):
-        png = base64.b64decode(self._session("GET", "/screenshot"))
-        with open(path, "wb") as file:
-            file.write(png)
+    def window_rect(self) -> dict:
+        return self._session("GET", "/window/rect")
+
+    def painted(self):
+        """Returns once the page has drawn two more frames, so a picture shows its last change."""
+        self.script_async("const done = arguments[arguments.length - 1];"
+                          "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));")
 
     def script(self, source: str, *args):
         return self._session("POST", "/execute/sync", {"script": source, "args": list(args)})
