@@ -23,7 +23,8 @@ const MAX_BODY: usize = 256 * 1024;
 pub struct Http {
     /// Built on a thread of its own when the engine opens: the platform's TLS parses the system's
     /// CA bundle, a good part of a second on a slow machine with OpenSSL 3, and the window must
-    /// not wait for that. A request made before it is ready waits for it.
+    /// not wait for that. On Linux the thread runs at the lowest priority, so it takes no CPU
+    /// from the window starting. A request made before it is ready waits for it.
     client: Arc<OnceLock<reqwest::Client>>,
     request_timeout: Duration,
 }
@@ -34,6 +35,7 @@ impl Http {
         let ready = http.clone();
         // Should the thread not start, the first request builds the client itself.
         let _ = std::thread::Builder::new().name("http-setup".into()).spawn(move || {
+            yield_to_other_threads();
             ready.client();
         });
         http
@@ -162,6 +164,20 @@ fn build_client(request_timeout: Duration) -> reqwest::Client {
         .expect("the TLS backend initialises")
 }
 
+/// Gives the calling thread the lowest priority. On Linux the nice value belongs to a thread, not
+/// to its process (setpriority(2), NOTES).
+#[cfg(target_os = "linux")]
+fn yield_to_other_threads() {
+    // SAFETY: plain system calls on this thread's own id; no memory is shared with them.
+    let lowered = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 19) };
+    if lowered != 0 {
+        tracing::debug!("http-setup keeps its priority: {}", std::io::Error::last_os_error());
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn yield_to_other_threads() {}
+
 /// A URL without its query, which may carry codes.
 fn strip_query(url: &str) -> &str {
     url.split(['?', '#']).next().unwrap_or(url)
@@ -170,6 +186,26 @@ fn strip_query(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    fn nice_of_this_thread() -> i32 {
+        // SAFETY: as in yield_to_other_threads.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_setup_thread_yields_and_no_other_thread_does() {
+        let before = nice_of_this_thread();
+        let lowered = std::thread::spawn(|| {
+            yield_to_other_threads();
+            nice_of_this_thread()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(lowered, 19);
+        assert_eq!(nice_of_this_thread(), before);
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {
