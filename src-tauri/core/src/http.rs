@@ -195,7 +195,7 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn the_setup_thread_yields_and_no_other_thread_does() {
+    fn yielding_lowers_only_the_calling_thread() {
         let before = nice_of_this_thread();
         let lowered = std::thread::spawn(|| {
             yield_to_other_threads();
