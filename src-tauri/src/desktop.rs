@@ -7,7 +7,7 @@ use tauri_plugin_deep_link::DeepLinkExt;
 use url::Url;
 
 use crate::commands;
-use crate::engine::Engine;
+use crate::engine::{Engine, MAIN_WINDOW};
 
 const SCHEME: &str = "kanka-link";
 
@@ -66,7 +66,7 @@ pub fn run() {
 #[cfg(target_os = "linux")]
 fn paint_without_gpu(app: &AppHandle) {
     use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-    let Some(window) = app.get_webview_window("main") else { return };
+    let Some(window) = app.get_webview_window(MAIN_WINDOW) else { return };
     let switched = window.with_webview(|webview| {
         if let Some(settings) = webview.inner().settings() {
             settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
@@ -128,7 +128,7 @@ async fn answer(app: &AppHandle, urls: Vec<Url>) {
 }
 
 fn show(app: &AppHandle) {
-    if let Some(window) = app.get_webview_window("main") {
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();

@@ -10,7 +10,8 @@ use tokio::task::JoinHandle;
 
 /// The one event the window listens to; its payload is the core's `Status`.
 pub const STATUS_EVENT: &str = "status";
-const MAIN_WINDOW: &str = "main";
+/// The window's label in tauri.conf.json.
+pub const MAIN_WINDOW: &str = "main";
 
 pub struct Engine {
     pub paths: Paths,
