@@ -8,6 +8,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+/// A duration for the log, in milliseconds.
+pub(crate) fn millis(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1e3)
+}
+
 pub type Sleep<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 pub trait Clock: Send + Sync + 'static {

@@ -4,29 +4,28 @@
 
 use std::time::{Duration, Instant};
 
-use oauth2::AccessToken;
+use oauth2::{AccessToken, RefreshToken};
 
 use crate::api::{self, Account};
 use crate::authorize::{AuthorizationRequest, PendingAuthorization, state_digest};
 use crate::callback::{self, Answer, Callback};
+use crate::clock::millis;
 use crate::config::Redirect;
 use crate::error::{Error, Result};
 use crate::keychain::Item;
 use crate::linker::Linker;
 use crate::loopback;
-use crate::record::{AttemptEnd, ClosedAttempt};
+use crate::record::{AttemptEnd, ClosedAttempt, fingerprint};
 use crate::refresh::Reason;
 use crate::status::Status;
 use crate::token_endpoint;
 
-/// A duration for the log, in milliseconds.
-pub(crate) fn millis(duration: Duration) -> String {
-    format!("{:.1} ms", duration.as_secs_f64() * 1e3)
+/// An answer matched to the sign-in in progress, which it spends.
+struct Claimed {
+    callback: Callback,
+    pending: PendingAuthorization,
+    digest: String,
 }
-
-/// Kanka counts requests per minute: without a `Retry-After`, wait the whole window.
-const RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
-const RATE_LIMIT_RETRIES: u32 = 2;
 
 impl Linker {
     /// Starts a sign-in and returns the page to open in the system browser. A sign-in already
@@ -82,18 +81,33 @@ impl Linker {
         Ok(self.status())
     }
 
-    /// Takes Kanka's answer, from a deep link or the loopback listener. A refused answer is
-    /// reported in the status and returned as the error; the stored connection is untouched.
+    /// Takes Kanka's answer, from a deep link or the loopback listener. An answer that belongs to
+    /// no sign-in in progress changes nothing, reads no secret and shows only as a passing notice;
+    /// a refused answer to the sign-in in progress is reported in the status. Either way it is
+    /// returned as the error, and the stored connection is untouched.
     pub async fn handle_callback(&self, url: &str) -> Result<Status> {
-        let _gate = self.inner.callback_gate.lock().await;
-        let (token, exchange, storage) = match self.complete_sign_in(url).await {
+        let signed_in = {
+            // Held for the answer and the code exchange only: Cancel, Connect and another
+            // answer wait for no profile request.
+            let _gate = self.inner.callback_gate.lock().await;
+            match self.claim(url).await {
+                Ok(claimed) => self.complete_sign_in(claimed).await,
+                Err(stray) => {
+                    self.note(&stray);
+                    return Err(stray);
+                }
+            }
+        };
+        let (token, exchange, storage) = match signed_in {
             Ok(signed_in) => signed_in,
             Err(e) => {
                 self.report(&e).await;
+                self.inner.changed.notify_one();
                 return Err(e);
             }
         };
-        // Signed in. Not knowing the account yet is not a failure: the timer asks again.
+        // Signed in. Not knowing the account yet is not a failure: the timer asks again, after
+        // the wait a rate limit asks for.
         let asked = Instant::now();
         match self.fetch_account(Some(token)).await {
             Ok(account) => tracing::info!(
@@ -105,10 +119,21 @@ impl Linker {
             ),
             Err(e) => {
                 tracing::warn!("signed in, but the profile is not known yet: {e}");
-                self.report(&e).await;
+                self.schedule_retry(&e).await;
             }
         }
+        // The timer looks again only now: it would ask for the profile a second time.
+        self.inner.changed.notify_one();
         Ok(self.status())
+    }
+
+    /// Whether an answer belongs to the sign-in in progress, and which one. A refusal here is a
+    /// stray answer ([`crate::ErrorCode::is_stray_callback`]).
+    async fn claim(&self, url: &str) -> Result<Claimed> {
+        let callback = callback::parse(url, &self.inner.config)?;
+        let digest = state_digest(callback.state());
+        let pending = self.claim_pending(&callback, &digest).await?;
+        Ok(Claimed { callback, pending, digest })
     }
 
     async fn start_attempt(&self) -> Result<AuthorizationRequest> {
@@ -197,11 +222,9 @@ impl Linker {
     }
 
     /// Returns the new access token, and how long the token request and the storing took.
-    async fn complete_sign_in(&self, url: &str) -> Result<(AccessToken, Duration, Duration)> {
+    async fn complete_sign_in(&self, claimed: Claimed) -> Result<(AccessToken, Duration, Duration)> {
+        let Claimed { callback, pending, digest } = claimed;
         let config = &self.inner.config;
-        let callback = callback::parse(url, config)?;
-        let digest = state_digest(callback.state());
-        let pending = self.claim_pending(&callback, &digest).await?;
         // From here the attempt is spent, whatever Kanka answered.
         self.end_attempt();
         let answered = ClosedAttempt { state_digest: digest, ended: AttemptEnd::Answered };
@@ -222,25 +245,32 @@ impl Linker {
             let code = code?;
             let secret = self.client_secret().await?;
             let guard = self.inner.lock.acquire().await?;
+            // What the new pair replaces, read before Kanka issues it: should the keychain refuse
+            // the pair, it is saved later only over this one (keep.rs). A keychain that cannot be
+            // read fails here, before the code is spent.
+            let replaces =
+                self.inner.keychain.read(Item::RefreshToken).await?.map(|token| fingerprint(&RefreshToken::new(token)));
             let now = self.inner.clock.now();
             let requested = Instant::now();
             let grant =
                 token_endpoint::exchange_code(&self.inner.http, config, &secret, code, pending.verifier, now).await?;
             let exchanged = Instant::now();
-            self.store_grant(&guard, &grant, None, Some(answered.clone())).await?;
-            Ok((grant.access_token, exchanged - requested, exchanged.elapsed()))
+            let token = grant.access_token.clone();
+            self.store_grant(&guard, grant, replaces, None, Some(answered.clone())).await?;
+            Ok((token, exchanged - requested, exchanged.elapsed()))
         };
         // The spent entry leaves the keychain while Kanka answers.
         let ((), result) = tokio::join!(spent, exchanged);
         if result.is_err() {
             self.update_record(|r| r.end_wait(Some(answered))).await?;
         }
-        self.inner.changed.notify_one();
         result
     }
 
     /// The sign-in an answer belongs to, taken so it cannot be answered twice; refused (and
-    /// left waiting) when the answer is for another one.
+    /// left waiting) when the answer is for another one. The keychain is read only when the
+    /// record says a sign-in is waiting (one started before a restart): a stray link reads no
+    /// secret, so it cannot make the keychain ask to be unlocked.
     async fn claim_pending(&self, callback: &Callback, digest: &str) -> Result<PendingAuthorization> {
         {
             let mut remembered = self.inner.pending.lock().unwrap();
@@ -252,13 +282,18 @@ impl Linker {
                 };
             }
         }
+        let record = self.inner.record_file.load().unwrap_or_else(|_| self.record());
+        let waiting = record.pending_until.is_some_and(|until| until > self.inner.clock.now());
+        let refusal = || match &record.closed_attempt {
+            Some(attempt) if attempt.state_digest == digest => attempt.refusal(),
+            _ => Error::UnexpectedCallback,
+        };
+        if !waiting {
+            return Err(refusal());
+        }
         // Started before a restart: only the keychain knows it.
         let Some(stored) = self.inner.keychain.read(Item::PendingAuthorization).await? else {
-            let closed = self.inner.record_file.load().ok().and_then(|r| r.closed_attempt);
-            return Err(match closed {
-                Some(attempt) if attempt.state_digest == digest => attempt.refusal(),
-                _ => Error::UnexpectedCallback,
-            });
+            return Err(refusal());
         };
         let pending = PendingAuthorization::from_keychain(&stored)?;
         if !callback.state_matches(&pending.state) {
@@ -268,10 +303,11 @@ impl Linker {
     }
 
     /// Asks Kanka who the token belongs to and remembers it. A rejected token is refreshed once
-    /// and tried again; rejected again, the connection needs the user.
+    /// and tried again; rejected again, the connection needs the user. Anything else (a rate
+    /// limit included) is returned at once: the timer tries again with its backoff, so nobody
+    /// waits here.
     pub(crate) async fn fetch_account(&self, known: Option<AccessToken>) -> Result<Account> {
         let mut refreshed = false;
-        let mut waits = 0;
         let mut known = known;
         loop {
             let token = match known.take() {
@@ -294,19 +330,19 @@ impl Linker {
                     self.refresh(Reason::Now).await?;
                 }
                 Err(Error::Unauthorized) => return Err(self.end_connection(&Error::Unauthorized).await),
-                Err(Error::RateLimited { retry_after }) if waits < RATE_LIMIT_RETRIES => {
-                    waits += 1;
-                    self.inner.clock.sleep(retry_after.unwrap_or(RATE_LIMIT_WAIT).min(RATE_LIMIT_WAIT)).await;
-                }
                 Err(e) => return Err(e),
             }
         }
     }
 
-    /// The access token in use: one the keychain has not taken yet, else the keychain's.
+    /// The access token in use: one the keychain has not taken yet, else the keychain's. Only
+    /// for the API it was issued for.
     pub(crate) async fn current_access_token(&self) -> Result<AccessToken> {
-        if let Some(grant) = self.inner.unsaved.lock().unwrap().as_ref() {
-            return Ok(grant.access_token.clone());
+        if let Some(unsaved) = self.inner.unsaved.lock().unwrap().as_ref() {
+            return Ok(unsaved.grant.access_token.clone());
+        }
+        if let Some(ended) = self.record().connection.and_then(|c| self.bound_elsewhere(&c)) {
+            return Err(ended);
         }
         match self.inner.keychain.read(Item::AccessToken).await? {
             Some(token) => Ok(AccessToken::new(token)),

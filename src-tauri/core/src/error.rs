@@ -35,6 +35,10 @@ pub enum Error {
         "Kanka Link has new tokens, but the keychain did not take them ({detail}); it keeps them in memory and tries again."
     )]
     TokensNotSaved { detail: String },
+    #[error(
+        "Another Kanka Link process holds renewed tokens that the keychain has not taken yet, so the ones in the keychain no longer work."
+    )]
+    TokensHeldElsewhere,
 
     #[error("This is not a Kanka Link sign-in address: {reason}.")]
     MalformedCallback { reason: String },
@@ -44,6 +48,8 @@ pub enum Error {
     ReplayedCallback,
     #[error("You cancelled this sign-in in Kanka Link, so Kanka's answer was ignored.")]
     AbandonedCallback,
+    #[error("This sign-in answer came after its sign-in had expired, so it was ignored.")]
+    ExpiredCallback,
     #[error("This sign-in answer does not belong to the connection in progress, so it was ignored.")]
     StateMismatch,
     #[error("The connection attempt expired before Kanka answered.")]
@@ -59,7 +65,7 @@ pub enum Error {
     InvalidGrant { description: String },
     #[error("Kanka rejected the request: {description}")]
     InvalidRequest { description: String },
-    #[error("Kanka did not accept the client id and secret.")]
+    #[error("Kanka refused the client id or secret.")]
     InvalidClient,
     #[error("Kanka is receiving too many requests from this account.")]
     RateLimited { retry_after: Option<Duration> },
@@ -99,10 +105,12 @@ pub enum ErrorCode {
     Storage,
     LockTimeout,
     TokensNotSaved,
+    TokensHeldElsewhere,
     MalformedCallback,
     UnexpectedCallback,
     ReplayedCallback,
     AbandonedCallback,
+    ExpiredCallback,
     StateMismatch,
     AuthorizationExpired,
     Cancelled,
@@ -148,6 +156,7 @@ impl ErrorCode {
                 | Self::UnexpectedResponse
                 | Self::LockTimeout
                 | Self::TokensNotSaved
+                | Self::TokensHeldElsewhere
                 | Self::KeychainLocked
                 | Self::KeychainUnavailable
                 | Self::Keychain
@@ -156,15 +165,20 @@ impl ErrorCode {
 
     /// A refused or cancelled callback leaves the connection as it was: it is news, not a failure.
     pub fn is_refused_callback(self) -> bool {
+        self.is_stray_callback() || matches!(self, Self::Cancelled | Self::AuthorizationExpired)
+    }
+
+    /// An answer that belongs to no sign-in in progress: it changes nothing, reads no secret and
+    /// is shown only as a passing notice (anyone can open a `kanka-link:` link).
+    pub fn is_stray_callback(self) -> bool {
         matches!(
             self,
             Self::MalformedCallback
                 | Self::UnexpectedCallback
                 | Self::ReplayedCallback
                 | Self::AbandonedCallback
+                | Self::ExpiredCallback
                 | Self::StateMismatch
-                | Self::Cancelled
-                | Self::AuthorizationExpired
         )
     }
 }
@@ -180,10 +194,12 @@ impl Error {
             Self::Storage { .. } => ErrorCode::Storage,
             Self::LockTimeout => ErrorCode::LockTimeout,
             Self::TokensNotSaved { .. } => ErrorCode::TokensNotSaved,
+            Self::TokensHeldElsewhere => ErrorCode::TokensHeldElsewhere,
             Self::MalformedCallback { .. } => ErrorCode::MalformedCallback,
             Self::UnexpectedCallback => ErrorCode::UnexpectedCallback,
             Self::ReplayedCallback => ErrorCode::ReplayedCallback,
             Self::AbandonedCallback => ErrorCode::AbandonedCallback,
+            Self::ExpiredCallback => ErrorCode::ExpiredCallback,
             Self::StateMismatch => ErrorCode::StateMismatch,
             Self::AuthorizationExpired => ErrorCode::AuthorizationExpired,
             Self::Cancelled => ErrorCode::Cancelled,
@@ -226,6 +242,9 @@ impl Error {
             Self::TokensNotSaved { .. } => "Unlock or start your keychain. Until it takes the tokens, quitting \
                  Kanka Link ends the connection."
                 .to_owned(),
+            Self::TokensHeldElsewhere => "Unlock your keychain: the Kanka Link window saves the renewed tokens \
+                 as soon as the keychain takes them. Then try again."
+                .to_owned(),
             Self::Keychain { .. } | Self::Storage { .. } | Self::LockTimeout => {
                 "Try again; if it keeps happening, restart Kanka Link.".to_owned()
             }
@@ -233,6 +252,7 @@ impl Error {
             | Self::UnexpectedCallback
             | Self::ReplayedCallback
             | Self::AbandonedCallback
+            | Self::ExpiredCallback
             | Self::StateMismatch => "If you did not just sign in to Kanka, you can ignore this. \
                  Otherwise click Connect to Kanka to start again."
                 .to_owned(),
@@ -248,8 +268,8 @@ impl Error {
             Self::InvalidRequest { .. } => "Check the redirect URI: it must be exactly the one registered for \
                  this client in Kanka (Settings → API)."
                 .to_owned(),
-            Self::InvalidClient => "Check the client id and secret: they must be those of your application \
-                 in Kanka (Settings → API)."
+            Self::InvalidClient => "Check the client id and secret in Settings: they must be those of your \
+                 application in Kanka (Settings → API). The connection is kept; it works again once they are right."
                 .to_owned(),
             Self::RateLimited { .. } => {
                 "Kanka allows 30 requests a minute; Kanka Link will try again shortly.".to_owned()

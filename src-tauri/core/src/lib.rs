@@ -5,6 +5,7 @@
 mod api;
 mod authorize;
 mod callback;
+mod check;
 pub mod clock;
 pub mod config;
 mod connect;
@@ -13,6 +14,7 @@ pub mod files;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod http;
+mod keep;
 pub mod keychain;
 mod linker;
 mod lock;
@@ -31,7 +33,7 @@ pub use error::{Error, ErrorCode, ErrorInfo, Result};
 pub use files::Paths;
 pub use linker::{DisconnectNotice, Linker};
 pub use status::{State, Status};
-pub use timer::MAX_NAP;
+pub use timer::{Background, MAX_NAP};
 
 /// The secret types: their `Debug` says `[redacted]`, and they have no `Display`.
 pub use oauth2::{AccessToken, AuthorizationCode, ClientSecret, CsrfToken, PkceCodeVerifier, RefreshToken};

@@ -1,7 +1,10 @@
 //! The engine: one `Linker` per Kanka server and client. It owns the keychain entries, the record
 //! file and the status channel; the sign-in, refresh and timer modules add its behaviour.
 
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use oauth2::ClientSecret;
 use serde::Serialize;
@@ -10,18 +13,20 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::api::Account;
 use crate::authorize::PendingAuthorization;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorInfo, Result};
 use crate::files::Paths;
 use crate::http::Http;
+use crate::keep::{HeldMark, Unsaved};
 use crate::keychain::{Item, Keychain};
 use crate::lock::{ConnectionLock, LockGuard};
-use crate::record::{Record, RecordFile};
-use crate::status::{Activity, Status};
-use crate::token_endpoint::TokenGrant;
+use crate::record::{Connection, Record, RecordFile};
+use crate::status::{Activity, State, Status};
+
+/// How long a notice stays in the status.
+const NOTICE_TIME: Duration = Duration::from_secs(20);
 
 /// A cheap handle; clones share one engine.
 #[derive(Clone)]
@@ -50,9 +55,16 @@ pub(crate) struct Inner {
     /// The sign-in in progress as this process started it (the keychain holds it too): Kanka's
     /// answer is checked without a keychain read.
     pub pending: Mutex<Option<PendingAuthorization>>,
-    /// A pair the server issued that the keychain did not take yet. Used, and saved again, until
-    /// the keychain accepts it, because the server has already revoked the pair before it.
-    pub unsaved: Mutex<Option<TokenGrant>>,
+    /// A pair the server issued that the keychain did not take yet (keep.rs). Used, and saved
+    /// again, until the keychain accepts it, because the server has already revoked the pair
+    /// before it.
+    pub unsaved: Mutex<Option<Unsaved>>,
+    /// Locked while this process holds an unsaved pair, so other processes know (keep.rs).
+    pub held_mark: PathBuf,
+    /// Passing failures in a row, of the timer and of "Refresh now" alike: the backoff's count.
+    pub failures: AtomicU32,
+    /// A passing notice, and how many were shown (so an old one's timer clears only its own).
+    pub notice: Mutex<(Option<ErrorInfo>, u64)>,
     /// The loopback listener of the sign-in in progress, if the redirect is a localhost one.
     pub loopback: Mutex<Option<JoinHandle<()>>>,
 }
@@ -73,7 +85,7 @@ impl Linker {
         let lock = ConnectionLock::new(paths.data_dir.join(format!("connection-{id}.lock")));
         let record = record_file.load().unwrap_or_else(|e| Record { last_error: Some(e.info()), ..Record::default() });
         let status = Status::derive(&record, Activity::Idle, clock.now());
-        Linker {
+        let linker = Linker {
             inner: Arc::new(Inner {
                 keychain: Keychain::new(&scope),
                 http: Http::new(config.request_timeout),
@@ -88,10 +100,16 @@ impl Linker {
                 callback_gate: tokio::sync::Mutex::new(()),
                 pending: Mutex::default(),
                 unsaved: Mutex::default(),
+                held_mark: HeldMark::path(&paths.data_dir, &id),
+                failures: AtomicU32::new(0),
+                notice: Mutex::default(),
                 loopback: Mutex::default(),
                 config,
             }),
-        }
+        };
+        // The status as `publish` derives it, tokens bound to another API included.
+        linker.publish();
+        linker
     }
 
     pub fn config(&self) -> &Config {
@@ -180,6 +198,11 @@ impl Linker {
     /// Shows an error in the status and keeps it in the record; the connection itself is not
     /// touched. When even the record cannot be written, the error still reaches the status.
     pub(crate) async fn report(&self, error: &Error) {
+        // Not a failure: the status already says so, and a record that said it would show an
+        // error where there is only nothing to do.
+        if matches!(error, Error::NotConnected) {
+            return;
+        }
         let info = error.info();
         if self.update_record(|r| r.last_error = Some(info.clone())).await.is_err() {
             self.inner.record.lock().unwrap().last_error = Some(info);
@@ -192,10 +215,69 @@ impl Linker {
         self.publish();
     }
 
+    /// Shows news that changes nothing (a link that answered no sign-in) for a short while,
+    /// without touching the record and the error it may show.
+    pub(crate) fn note(&self, news: &Error) {
+        let shown = {
+            let mut notice = self.inner.notice.lock().unwrap();
+            *notice = (Some(news.info()), notice.1 + 1);
+            notice.1
+        };
+        self.publish();
+        let linker = self.clone();
+        tokio::spawn(async move {
+            linker.inner.clock.sleep(NOTICE_TIME).await;
+            let mut notice = linker.inner.notice.lock().unwrap();
+            if notice.1 == shown {
+                notice.0 = None;
+                drop(notice);
+                linker.publish();
+            }
+        });
+    }
+
+    /// Tokens are sent only to the API they were issued for: a changed API address needs a new
+    /// sign-in. (A changed Kanka address is another connection altogether: `Config::scope`.)
+    pub(crate) fn bound_elsewhere(&self, connection: &Connection) -> Option<Error> {
+        let bound = connection.api_url.as_ref()?;
+        let configured = &self.inner.config.api_url;
+        let same = |url: &Url| url.as_str().trim_end_matches('/').to_owned();
+        if same(bound) == same(configured) {
+            return None;
+        }
+        let reason = format!(
+            "These tokens were issued for the Kanka API at {}, and the API address is now {}; Kanka Link \
+             sends a token only to the server it was issued for.",
+            same(bound),
+            same(configured)
+        );
+        Some(Error::ReconnectNeeded { account: connection.account.as_ref().map(|a| a.name.clone()), reason })
+    }
+
+    /// A connection from before tokens were bound to their API is bound to the one in use.
+    pub(crate) async fn bind_to_api(&self) -> Result<()> {
+        let api_url = self.inner.config.api_url.clone();
+        self.update_record(|r| {
+            if let Some(connection) = r.connection.as_mut().filter(|c| c.api_url.is_none()) {
+                connection.api_url = Some(api_url);
+            }
+        })
+        .await?;
+        Ok(())
+    }
+
     pub(crate) fn publish(&self) {
         let record = self.inner.record.lock().unwrap().clone();
         let activity = *self.inner.activity.lock().unwrap();
-        let status = Status::derive(&record, activity, self.inner.clock.now());
+        let mut status = Status::derive(&record, activity, self.inner.clock.now());
+        if let Some(ended) = record.connection.as_ref().and_then(|c| self.bound_elsewhere(c))
+            && status.state != State::Connecting
+        {
+            status.state = State::ReconnectNeeded;
+            status.next_refresh_at = None;
+            status.last_error = Some(ended.info());
+        }
+        status.notice = self.inner.notice.lock().unwrap().0.clone();
         self.inner.status.send_if_modified(|current| {
             let changed = *current != status;
             *current = status;
@@ -212,9 +294,5 @@ impl Linker {
             Some(secret) => Ok(ClientSecret::new(secret)),
             None => Err(Error::MissingClientSecret { client_id: self.inner.config.client_id.to_string() }),
         }
-    }
-
-    pub(crate) fn account(&self) -> Option<Account> {
-        self.record().connection.and_then(|c| c.account)
     }
 }

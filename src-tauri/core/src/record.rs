@@ -60,7 +60,7 @@ impl ClosedAttempt {
     pub fn refusal(&self) -> Error {
         match self.ended {
             AttemptEnd::Answered => Error::ReplayedCallback,
-            AttemptEnd::Expired => Error::AuthorizationExpired,
+            AttemptEnd::Expired => Error::ExpiredCallback,
             AttemptEnd::Cancelled => Error::AbandonedCallback,
         }
     }
@@ -77,6 +77,10 @@ pub struct Connection {
     /// Which refresh token this describes: a crash between the keychain write and this file's
     /// write leaves them apart, and then the keychain is right.
     pub fingerprint: String,
+    /// The API the tokens were issued for: they are sent nowhere else. Missing in files written
+    /// before 0.2, where the first check binds it to the API configured then.
+    #[serde(default)]
+    pub api_url: Option<url::Url>,
 }
 
 impl Connection {
@@ -160,6 +164,7 @@ mod tests {
             expires_at: lifetime_end(start, Duration::from_secs(secs)),
             reconnect_needed: false,
             fingerprint: String::new(),
+            api_url: None,
         };
         assert_eq!(connection(40).refresh_at(), start + chrono::Duration::seconds(30));
         // Kanka's one-year tokens: refreshed after about nine months.

@@ -1,22 +1,22 @@
-//! Refreshing, and keeping a new pair. Kanka rotates refresh tokens: once it answers, the old
-//! pair is revoked, so the new refresh token is written to the keychain first and nothing else
-//! happens in between. One refresh at a time across processes: under the connection lock, after
-//! reading the keychain again, because another process may have refreshed already.
+//! Refreshing. Kanka rotates refresh tokens: once it answers, the old pair is revoked, so the new
+//! pair goes to the keychain first and nothing else happens in between (keep.rs). One refresh at
+//! a time across processes: under the connection lock, after reading the keychain again, because
+//! another process may have refreshed already.
 
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use oauth2::{AccessToken, RefreshToken};
 
-use crate::api::Account;
-use crate::connect::millis;
+use crate::clock::millis;
 use crate::error::{Error, Result};
+use crate::keep::Saved;
 use crate::keychain::Item;
 use crate::linker::Linker;
 use crate::lock::LockGuard;
-use crate::record::{ClosedAttempt, Connection, fingerprint, lifetime_end};
+use crate::record::{Connection, fingerprint};
 use crate::status::{Activity, Status};
-use crate::token_endpoint::{self, TokenGrant};
+use crate::token_endpoint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reason {
@@ -27,11 +27,18 @@ pub(crate) enum Reason {
 }
 
 impl Linker {
-    /// "Refresh now": a new pair at once.
+    /// "Refresh now": a new pair at once. Passing trouble is tried again with the timer's
+    /// backoff, and the status says when.
     pub async fn refresh_now(&self) -> Result<Status> {
+        // Tokens bound to another API are left alone, and so is the record they share.
+        if let Some(ended) = self.record().connection.and_then(|c| self.bound_elsewhere(&c)) {
+            return Err(ended);
+        }
         let result = self.refresh(Reason::Now).await;
-        if let Err(e) = &result {
-            self.report(e).await;
+        match &result {
+            Ok(()) => self.recovered().await,
+            Err(e) if e.is_transient() => self.schedule_retry(e).await,
+            Err(e) => self.report(e).await,
         }
         self.inner.changed.notify_one();
         result.map(|()| self.status())
@@ -40,12 +47,10 @@ impl Linker {
     /// A valid access token for another program (`kanka-link token`), refreshed first when due.
     /// When a due refresh fails for a passing reason, the current token serves until it expires.
     pub async fn access_token(&self) -> Result<AccessToken> {
-        if let Some(grant) = self.inner.unsaved.lock().unwrap().as_ref() {
-            return Ok(grant.access_token.clone());
-        }
         match self.refresh(Reason::Due).await {
             Ok(()) => {}
-            Err(e) if e.is_transient() && self.still_valid() => {
+            // Not when another process holds the renewed pair: the keychain's is revoked then.
+            Err(e) if e.is_transient() && !matches!(e, Error::TokensHeldElsewhere) && self.still_valid() => {
                 tracing::warn!("refresh failed, the current token is still valid: {e}");
                 self.report(&e).await;
             }
@@ -62,6 +67,12 @@ impl Linker {
     pub(crate) async fn refresh(&self, reason: Reason) -> Result<()> {
         let believed = self.record().connection.map(|c| c.fingerprint);
         let guard = self.inner.lock.acquire().await?;
+        // A pair the keychain refused earlier comes first: the token it replaced is revoked, so
+        // it is never sent again. Just saved, the pair is as fresh as a refresh would make it.
+        match self.save_unsaved_locked(&guard).await? {
+            Saved::Kept => return Ok(()),
+            Saved::Nothing | Saved::Superseded => {}
+        }
         let record = self.inner.record_file.load()?;
         *self.inner.record.lock().unwrap() = record.clone();
         self.publish();
@@ -70,6 +81,12 @@ impl Linker {
         };
         if connection.reconnect_needed {
             return Err(reconnect_error(&connection, "Kanka Link stopped refreshing after Kanka refused it."));
+        }
+        if let Some(ended) = self.bound_elsewhere(&connection) {
+            return Err(ended);
+        }
+        if self.held_elsewhere() {
+            return Err(Error::TokensHeldElsewhere);
         }
         let Some(stored) = self.inner.keychain.read(Item::RefreshToken).await? else {
             let cause = "The tokens are no longer in the keychain.";
@@ -89,7 +106,8 @@ impl Linker {
             return Ok(());
         }
         let secret = self.client_secret().await?;
-        self.update_record_locked(&guard, |r| r.refresh_sent = Some(fingerprint(&stored)))?;
+        let sent = fingerprint(&stored);
+        self.update_record_locked(&guard, |r| r.refresh_sent = Some(sent.clone()))?;
         self.set_activity(Activity::Refreshing);
         let now = self.inner.clock.now();
         let requested = Instant::now();
@@ -98,7 +116,7 @@ impl Linker {
         self.set_activity(Activity::Idle);
         match result {
             Ok(grant) => {
-                self.store_grant(&guard, &grant, connection.account, None).await?;
+                self.store_grant(&guard, grant, Some(sent), connection.account, None).await?;
                 tracing::info!(
                     "refreshed (token request {}, keychain and status file {}); next refresh at {}",
                     millis(answered - requested),
@@ -112,64 +130,17 @@ impl Linker {
                 "An earlier refresh was cut off after Kanka had already renewed the tokens, so the renewed \
                  tokens never reached the keychain.",
             )),
-            Err(e @ (Error::InvalidGrant { .. } | Error::InvalidClient)) => {
-                Err(self.end_connection_locked(&guard, &e.to_string()))
-            }
-            // Refused before it was processed: nothing was rotated.
-            Err(e @ (Error::InvalidRequest { .. } | Error::RateLimited { .. })) => {
+            Err(e @ Error::InvalidGrant { .. }) => Err(self.end_connection_locked(&guard, &e.to_string())),
+            // Refused before it was processed: nothing was rotated. league/oauth2-server 9
+            // (`RefreshTokenGrant::respondToAccessTokenRequest`) authenticates the client
+            // (`validateClient`) before it reads the refresh token, so `invalid_client` means the
+            // token was not even looked at: the connection stays, the settings need fixing.
+            Err(e @ (Error::InvalidClient | Error::InvalidRequest { .. } | Error::RateLimited { .. })) => {
                 self.update_record_locked(&guard, |r| r.refresh_sent = None)?;
                 Err(e)
             }
             Err(e) => Err(e),
         }
-    }
-
-    /// Keeps a pair from the server: refresh token, then access token, then the record. Until the
-    /// keychain has taken both, the pair stays in memory (the server already revoked the old one).
-    pub(crate) async fn store_grant(
-        &self,
-        guard: &LockGuard<'_>,
-        grant: &TokenGrant,
-        account: Option<Account>,
-        sign_in: Option<ClosedAttempt>,
-    ) -> Result<()> {
-        *self.inner.unsaved.lock().unwrap() = Some(grant.clone());
-        let keychain = &self.inner.keychain;
-        let written = async {
-            keychain.write(Item::RefreshToken, grant.refresh_token.secret().clone()).await?;
-            keychain.write(Item::AccessToken, grant.access_token.secret().clone()).await
-        };
-        written.await.map_err(|e| Error::TokensNotSaved { detail: e.to_string().trim_end_matches('.').to_owned() })?;
-        *self.inner.unsaved.lock().unwrap() = None;
-        let connection = Connection {
-            account,
-            refreshed_at: grant.obtained_at,
-            expires_at: lifetime_end(grant.obtained_at, grant.lifetime),
-            reconnect_needed: false,
-            fingerprint: fingerprint(&grant.refresh_token),
-        };
-        self.update_record_locked(guard, |r| {
-            r.connection = Some(connection);
-            r.refresh_sent = None;
-            r.last_error = None;
-            if sign_in.is_some() {
-                r.end_wait(sign_in);
-            }
-        })?;
-        Ok(())
-    }
-
-    /// Tries again to keep a pair the keychain refused earlier.
-    pub(crate) async fn save_unsaved(&self) -> Result<()> {
-        let Some(grant) = self.inner.unsaved.lock().unwrap().clone() else {
-            return Ok(());
-        };
-        let guard = self.inner.lock.acquire().await?;
-        self.store_grant(&guard, &grant, self.account(), None).await
-    }
-
-    pub(crate) fn has_unsaved(&self) -> bool {
-        self.inner.unsaved.lock().unwrap().is_some()
     }
 
     /// The connection cannot work without the user any more. Who it was stays on show.
@@ -180,7 +151,7 @@ impl Linker {
         }
     }
 
-    fn end_connection_locked(&self, guard: &LockGuard<'_>, cause: &str) -> Error {
+    pub(crate) fn end_connection_locked(&self, guard: &LockGuard<'_>, cause: &str) -> Error {
         let Some(connection) = self.record().connection else {
             return Error::NotConnected;
         };

@@ -27,6 +27,10 @@ pub struct Status {
     pub refreshed_at: Option<DateTime<Utc>>,
     pub next_refresh_at: Option<DateTime<Utc>>,
     pub last_error: Option<ErrorInfo>,
+    /// News that changes nothing and passes (a `kanka-link:` link that answered no sign-in). Kept
+    /// in memory only, for a short while; never in the status file.
+    #[serde(default)]
+    pub notice: Option<ErrorInfo>,
 }
 
 /// What the engine is doing that the record does not say.
@@ -67,6 +71,7 @@ impl Status {
             refreshed_at: connection.map(|c| c.refreshed_at),
             next_refresh_at,
             last_error: record.last_error.clone(),
+            notice: None,
         }
     }
 }
@@ -89,6 +94,7 @@ mod tests {
                 expires_at: now() + chrono::Duration::seconds(400),
                 reconnect_needed: false,
                 fingerprint: "f".to_owned(),
+                api_url: None,
             }),
             ..Record::default()
         }
@@ -151,5 +157,6 @@ mod tests {
         assert_eq!(json["refreshed_at"], "2026-11-27T12:00:00Z");
         assert_eq!(json["next_refresh_at"], "2026-11-27T12:05:00Z");
         assert_eq!(json["last_error"], serde_json::Value::Null);
+        assert_eq!(json["notice"], serde_json::Value::Null);
     }
 }

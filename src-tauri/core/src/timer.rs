@@ -4,10 +4,13 @@
 
 use std::time::Duration;
 
+use std::sync::atomic::Ordering;
+
 use chrono::{DateTime, Utc};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::linker::Linker;
 use crate::refresh::Reason;
 use crate::status::Activity;
@@ -17,41 +20,44 @@ const FIRST_RETRY: Duration = Duration::from_secs(1);
 const MAX_RETRY_GAP: Duration = Duration::from_secs(3600);
 const MIN_RETRY_GAP: Duration = Duration::from_millis(500);
 
+/// The background work of a long-running app, stopped at a safe point: never while a refresh
+/// is under way, whose answer would be lost with it.
+pub struct Background {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Background {
+    /// Stops the timer once what it is doing is done (a refresh answered and its pair kept).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
 impl Linker {
     /// The background work of a long-running app: the refresh timer, and the expiry (and
     /// loopback listener) of a sign-in that was pending when the app last stopped.
-    pub fn spawn_background(&self) -> JoinHandle<()> {
+    pub fn spawn_background(&self) -> Background {
         self.resume_attempt();
-        tokio::spawn(self.clone().run_timer())
+        let (stop, stopped) = watch::channel(false);
+        Background { stop, task: tokio::spawn(self.clone().run_timer(stopped)) }
     }
 
-    async fn run_timer(self) {
-        let mut failures = 0;
+    async fn run_timer(self, mut stop: watch::Receiver<bool>) {
         // At start-up, check once that keychain and record agree (a crash may have parted them).
-        let mut check = self.record().connection.is_some();
+        let mut check = self.record().connection.is_some_and(|c| self.bound_elsewhere(&c).is_none());
         loop {
+            if *stop.borrow() {
+                return;
+            }
             let now = self.inner.clock.now();
             let wake_at = self.next_wake(now);
             if check || wake_at.is_some_and(|at| at <= now) {
                 check = false;
                 match self.background_step().await {
-                    Ok(()) => {
-                        failures = 0;
-                        self.set_activity(Activity::Idle);
-                    }
-                    Err(e) => {
-                        // Passing trouble is retried soon; anything else waits for the user
-                        // (a change of connection wakes the timer) or an hour.
-                        failures += 1;
-                        let retry_at = if e.is_transient() {
-                            retry_time(now, failures, &e, self.expires_at())
-                        } else {
-                            now + MAX_RETRY_GAP
-                        };
-                        tracing::warn!("background refresh failed ({failures} in a row), next try at {retry_at}: {e}");
-                        self.report(&e).await;
-                        self.set_activity(Activity::RetryAt(retry_at));
-                    }
+                    Ok(()) => self.recovered().await,
+                    Err(e) => self.schedule_retry(&e).await,
                 }
                 continue;
             }
@@ -61,38 +67,75 @@ impl Linker {
                     // Another process (the command line) may have refreshed meanwhile.
                     self.reload();
                 }
-                _ = self.inner.changed.notified() => {
-                    failures = 0;
-                    if matches!(*self.inner.activity.lock().unwrap(), Activity::RetryAt(_)) {
-                        self.set_activity(Activity::Idle);
-                    }
-                }
+                // A retry set by "Refresh now", a sign-in or a disconnect: look again.
+                _ = self.inner.changed.notified() => {}
+                _ = stop.changed() => return,
             }
         }
     }
 
     /// When there is next something to do, if ever.
     fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let connection = self.record().connection.filter(|c| !c.reconnect_needed)?;
         let retry_at = match *self.inner.activity.lock().unwrap() {
             Activity::RetryAt(at) => Some(at),
             _ => None,
         };
-        let unfinished = self.has_unsaved() || connection.account.is_none();
+        // A pair the keychain refused is tried again whatever the connection's state, a first
+        // sign-in's included: it may be the only copy.
+        if self.has_unsaved() {
+            return Some(retry_at.unwrap_or(now));
+        }
+        let record = self.record();
+        let connection = record.connection.filter(|c| !c.reconnect_needed && self.bound_elsewhere(c).is_none())?;
+        let client_refused = record.last_error.is_some_and(|e| e.code == ErrorCode::InvalidClient);
+        let unfinished = connection.account.is_none() || connection.api_url.is_none() || client_refused;
         Some(retry_at.unwrap_or(if unfinished { now } else { connection.refresh_at() }))
     }
 
     async fn background_step(&self) -> Result<()> {
-        self.save_unsaved().await?;
-        self.refresh(Reason::Due).await?;
-        if self.account().is_none() {
+        if self.record().last_error.is_some_and(|e| e.code == ErrorCode::InvalidClient) {
+            self.verify_client().await?;
+        }
+        match self.refresh(Reason::Due).await {
+            // A pair saved or dropped, and no connection (yet): nothing more to do.
+            Err(Error::NotConnected) if self.record().connection.is_none() => return Ok(()),
+            result => result?,
+        }
+        let Some(connection) = self.record().connection else { return Ok(()) };
+        if connection.api_url.is_none() {
+            self.bind_to_api().await?;
+        }
+        if connection.account.is_none() {
             self.fetch_account(None).await?;
         }
-        // Passing trouble that is over no longer needs showing.
-        if self.record().last_error.is_some_and(|e| e.code.is_transient()) {
-            self.update_record(|r| r.last_error = None).await?;
-        }
         Ok(())
+    }
+
+    /// Passing trouble is retried with backoff (about 1 s, 2 s, 4 s …); anything else waits for
+    /// the user (a change of connection wakes the timer) or an hour. The status says when.
+    pub(crate) async fn schedule_retry(&self, error: &Error) {
+        let failures = self.inner.failures.fetch_add(1, Ordering::SeqCst).saturating_add(1);
+        let now = self.inner.clock.now();
+        let retry_at = if error.is_transient() {
+            retry_time(now, failures, error, self.expires_at())
+        } else {
+            now + MAX_RETRY_GAP
+        };
+        tracing::warn!("refresh failed ({failures} in a row), next try at {retry_at}: {error}");
+        self.report(error).await;
+        self.set_activity(Activity::RetryAt(retry_at));
+    }
+
+    /// Things work again: the backoff starts over and passing trouble that is over no longer
+    /// needs showing.
+    pub(crate) async fn recovered(&self) {
+        self.inner.failures.store(0, Ordering::SeqCst);
+        self.set_activity(Activity::Idle);
+        if self.record().last_error.is_some_and(|e| e.code.is_transient())
+            && let Err(e) = self.update_record(|r| r.last_error = None).await
+        {
+            tracing::warn!("could not clear the last error: {e}");
+        }
     }
 }
 

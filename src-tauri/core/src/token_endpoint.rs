@@ -74,6 +74,26 @@ pub async fn refresh(
     Ok(grant(&response, next, now))
 }
 
+/// Whether Kanka accepts the client id and secret, spending nothing: a code exchange with a code
+/// that cannot be one. league/oauth2-server 9 (`AuthCodeGrant::respondToAccessTokenRequest`)
+/// authenticates a confidential client (`validateClient`) before it reads the code: a wrong id or
+/// secret answers 401 `invalid_client`, a right one 400 `invalid_request` ("Cannot decrypt the
+/// authorization code").
+pub async fn probe_client(http: &impl Transport, config: &Config, secret: &ClientSecret) -> Result<()> {
+    let code = AuthorizationCode::new(PROBE_CODE.to_owned());
+    let answer = client(config, Some(secret)).exchange_code(code).request_async(http).await.map_err(map_error);
+    match answer {
+        Err(Error::InvalidRequest { .. } | Error::InvalidGrant { .. }) => Ok(()),
+        Err(e) => Err(e),
+        Ok(_) => Err(Error::UnexpectedResponse {
+            detail: "the token endpoint accepted a code that cannot be valid".to_owned(),
+        }),
+    }
+}
+
+/// Not a code any server issues (Kanka's are encrypted payloads of about 1,000 characters).
+const PROBE_CODE: &str = "kanka-link-client-check";
+
 fn grant(response: &BasicTokenResponse, refresh_token: RefreshToken, obtained_at: DateTime<Utc>) -> TokenGrant {
     let lifetime = response.expires_in().unwrap_or(DEFAULT_LIFETIME).clamp(MIN_LIFETIME, MAX_LIFETIME);
     TokenGrant { access_token: response.access_token().clone(), refresh_token, lifetime, obtained_at }
