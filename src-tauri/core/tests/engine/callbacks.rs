@@ -1,5 +1,6 @@
-//! Answers that are not Kanka's answer to our sign-in: each is refused with a clear message,
-//! never reaches the token endpoint and leaves the connection as it was.
+//! Answers that are not Kanka's answer to our sign-in: each is refused with a clear message (a
+//! passing notice), never reaches the token endpoint and leaves the connection and the status
+//! file as they were.
 
 use std::time::Duration;
 
@@ -24,7 +25,8 @@ async fn a_forged_answer_is_refused_and_the_real_one_still_completes() {
     assert_eq!(world.sandbox.stats().token_requests, requests, "a forged answer reaches no endpoint");
     let status = world.linker.status();
     assert_eq!(status.state, State::Connecting, "the real answer is still awaited");
-    assert_eq!(status.last_error.unwrap().code, ErrorCode::StateMismatch);
+    assert!(status.last_error.is_none(), "a stray answer is news, not an error: {status:?}");
+    assert_eq!(status.notice.unwrap().code, ErrorCode::StateMismatch);
     assert_eq!(world.access_token().await, token, "the stored connection is intact");
 
     let callback = world.consent(&request.url, true).await;
@@ -40,7 +42,9 @@ async fn an_answer_with_no_sign_in_in_progress_is_refused() {
     assert!(matches!(err, Error::UnexpectedCallback), "{err:?}");
     let status = world.linker.status();
     assert_eq!(status.state, State::Disconnected);
-    assert_eq!(status.last_error.unwrap().code, ErrorCode::UnexpectedCallback);
+    assert!(status.last_error.is_none(), "{status:?}");
+    assert_eq!(status.notice.unwrap().code, ErrorCode::UnexpectedCallback);
+    assert!(std::fs::read_dir(world.paths().data_dir).map_or(true, |mut d| d.next().is_none()), "nothing written");
     assert_eq!(world.sandbox.stats().token_requests, 0);
 }
 
@@ -112,7 +116,7 @@ async fn a_sign_in_nobody_answers_ends_after_ten_minutes() {
     // Kanka's answer, arriving late, is explained rather than used.
     let callback = world.consent(&request.url, true).await;
     let err = world.linker.handle_callback(&callback).await.unwrap_err();
-    assert!(matches!(err, Error::AuthorizationExpired), "{err:?}");
+    assert!(matches!(err, Error::ExpiredCallback), "{err:?}");
     assert_eq!(world.sandbox.stats().token_requests, 0);
 }
 
@@ -218,7 +222,8 @@ async fn hostile_deep_links_never_reach_kanka_and_change_nothing() {
     for url in &hostile {
         let err = world.linker.handle_callback(url).await.unwrap_err();
         *refusals.entry(format!("{:?}", err.code())).or_insert(0) += 1;
-        assert!(world.linker.status().last_error.is_some_and(|e| !e.message.is_empty()));
+        assert!(world.linker.status().notice.is_some_and(|e| !e.message.is_empty()));
+        assert!(world.linker.status().last_error.is_none());
     }
     assert_eq!(world.sandbox.stats().token_requests, requests, "a hostile link reached the token endpoint");
     assert_eq!(world.access_token().await, token);

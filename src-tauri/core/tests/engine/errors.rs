@@ -187,19 +187,6 @@ async fn an_access_token_rejected_twice_needs_a_reconnect() {
 }
 
 #[tokio::test]
-async fn a_rate_limited_profile_waits_and_tries_again() {
-    let world = World::start().await;
-    let mut limited = fault_on(PROFILE, 429);
-    limited.retry_after = Some(1);
-    world.sandbox.inject(limited);
-    let started = std::time::Instant::now();
-    let status = world.connect().await;
-    assert!(started.elapsed() >= Duration::from_secs(1), "it waited for Retry-After");
-    assert_eq!(status.account.unwrap().name, "Sandbox Sage");
-    assert_eq!(world.sandbox.stats().faults_served, 1);
-}
-
-#[tokio::test]
 async fn a_revoked_connection_needs_a_reconnect_and_keeps_the_name() {
     let world = World::start().await;
     world.connect().await;

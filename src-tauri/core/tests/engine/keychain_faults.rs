@@ -16,7 +16,7 @@ const CHILD: &str = "KANKA_LINK_KEYCHAIN_FAULTS_DIR";
 
 /// Runs the calling test again in a child process whose session bus is `dir/bus`: nothing
 /// listens there until the scenario starts its own dbus-daemon.
-fn in_child(test: &str) -> Option<PathBuf> {
+pub(crate) fn in_child(test: &str) -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(CHILD) {
         return Some(PathBuf::from(dir));
     }
@@ -34,14 +34,14 @@ fn in_child(test: &str) -> Option<PathBuf> {
 }
 
 /// A session bus and a gnome-keyring of the scenario's own.
-struct Daemons {
+pub(crate) struct Daemons {
     dir: PathBuf,
     bus: Option<Child>,
     keyring: Option<Child>,
 }
 
 impl Daemons {
-    fn new(dir: &Path) -> Daemons {
+    pub(crate) fn new(dir: &Path) -> Daemons {
         // No service directories: a keyring the test stopped must not be started again by D-Bus.
         std::fs::write(
             dir.join("bus.conf"),
@@ -56,7 +56,7 @@ impl Daemons {
         Daemons { dir: dir.to_owned(), bus: None, keyring: None }
     }
 
-    fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         let bus = Command::new("dbus-daemon")
             .args(["--nofork", "--nopidfile", &format!("--config-file={}", self.dir.join("bus.conf").display())])
             .stderr(Stdio::null())
@@ -67,7 +67,7 @@ impl Daemons {
         self.start_keyring();
     }
 
-    fn start_keyring(&mut self) {
+    pub(crate) fn start_keyring(&mut self) {
         let home = self.dir.join("home");
         std::fs::create_dir_all(home.join("run")).unwrap();
         let mut keyring = Command::new("gnome-keyring-daemon")
@@ -89,7 +89,7 @@ impl Daemons {
         });
     }
 
-    fn stop_keyring(&mut self) {
+    pub(crate) fn stop_keyring(&mut self) {
         if let Some(mut keyring) = self.keyring.take() {
             keyring.kill().unwrap();
             keyring.wait().unwrap();
@@ -105,7 +105,7 @@ impl Daemons {
         let _ = std::fs::remove_file(self.dir.join("bus"));
     }
 
-    fn lock(&self) {
+    pub(crate) fn lock(&self) {
         let login = "['/org/freedesktop/secrets/collection/login']";
         let locked = gdbus("org.freedesktop.secrets", "/org/freedesktop/secrets", "Secret.Service.Lock", login);
         assert!(locked.status.success(), "{}", String::from_utf8_lossy(&locked.stderr));
@@ -127,7 +127,7 @@ fn gdbus(destination: &str, object: &str, method: &str, argument: &str) -> std::
         .unwrap()
 }
 
-fn wait_until(what: &str, ready: impl Fn() -> bool) {
+pub(crate) fn wait_until(what: &str, ready: impl Fn() -> bool) {
     for _ in 0..200 {
         if ready() {
             return;

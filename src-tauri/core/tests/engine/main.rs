@@ -4,8 +4,10 @@
 mod callbacks;
 mod common;
 mod errors;
+mod keeping;
 mod keychain;
 mod keychain_faults;
 mod loopback;
+mod rotation_faults;
 mod sign_in;
 mod timer;
