@@ -115,14 +115,19 @@ fn register_handler(_app: &AppHandle) -> Result<(), String> {
     Ok(())
 }
 
-/// Kanka's answer, by deep link. Refusals show in the status; the window comes forward.
+/// Kanka's answer, by deep link. The window comes forward only for an answer to the sign-in in
+/// progress: a stray link (anyone can open one) changes nothing and shows a passing notice.
 async fn answer(app: &AppHandle, urls: Vec<Url>) {
     tracing::info!("a deep link arrived");
-    show(app);
     let Ok(linker) = app.state::<Engine>().linker() else { return };
     for url in urls.into_iter().filter(|url| url.scheme() == SCHEME) {
-        if let Err(e) = linker.handle_callback(url.as_str()).await {
-            tracing::info!("a deep link was refused: {e}");
+        match linker.handle_callback(url.as_str()).await {
+            Ok(_) => show(app),
+            Err(e) if e.code().is_stray_callback() => tracing::info!("a stray deep link was ignored: {e}"),
+            Err(e) => {
+                tracing::info!("a deep link was refused: {e}");
+                show(app);
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use kanka_link_core::clock::SystemClock;
-use kanka_link_core::{Config, ErrorInfo, Linker, Paths, State, Status};
+use kanka_link_core::{Background, Config, ErrorInfo, Linker, Paths, State, Status};
 use tauri::{AppHandle, Emitter};
 use tokio::task::JoinHandle;
 
@@ -21,7 +21,11 @@ pub struct Engine {
 struct Current {
     /// `Err` while the settings do not make a valid configuration.
     linker: Result<Linker, ErrorInfo>,
-    tasks: Vec<JoinHandle<()>>,
+    /// The refresh timer: stopped at a safe point, never aborted (a refresh under way would
+    /// lose the pair Kanka just issued).
+    background: Option<Background>,
+    /// The status forwarding, which may stop anywhere.
+    forward: Option<JoinHandle<()>>,
 }
 
 impl Engine {
@@ -31,7 +35,7 @@ impl Engine {
             message: "Kanka Link is starting.".to_owned(),
             hint: None,
         };
-        Engine { paths, current: Mutex::new(Current { linker: Err(waiting), tasks: Vec::new() }) }
+        Engine { paths, current: Mutex::new(Current { linker: Err(waiting), background: None, forward: None }) }
     }
 
     /// Opens the engine for the current settings, starts its timer and publishes its status.
@@ -40,24 +44,34 @@ impl Engine {
         let linker = Config::load(&self.paths.config_file)
             .map(|config| Linker::open(config, &self.paths, Arc::new(SystemClock)))
             .map_err(|e| e.info());
-        let tasks = match &linker {
-            Ok(linker) => vec![linker.spawn_background(), tokio::spawn(forward(app.clone(), linker.clone()))],
+        let (background, forward) = match &linker {
+            Ok(linker) => (Some(linker.spawn_background()), Some(tokio::spawn(forward(app.clone(), linker.clone())))),
             Err(error) => {
                 tracing::warn!("settings are not valid: {}", error.message);
                 emit(app, &unconfigured(error.clone()));
-                Vec::new()
+                (None, None)
             }
         };
-        let old = std::mem::replace(&mut *self.current.lock().unwrap(), Current { linker, tasks });
-        old.tasks.iter().for_each(JoinHandle::abort);
+        let old = std::mem::replace(&mut *self.current.lock().unwrap(), Current { linker, background, forward });
+        if let Some(forward) = old.forward {
+            forward.abort();
+        }
+        if let Some(background) = old.background {
+            tokio::spawn(background.stop());
+        }
     }
 
-    /// After the settings changed: a sign-in under the old ones is abandoned.
+    /// After the settings changed: a sign-in under the old ones is abandoned, and the old timer
+    /// finishes what it is doing (a refresh and the keeping of its pair) before the new one starts.
     pub async fn restart(&self, app: &AppHandle) {
         if let Ok(old) = self.linker()
             && old.status().state == State::Connecting
         {
             let _ = old.cancel_connect().await;
+        }
+        let background = self.current.lock().unwrap().background.take();
+        if let Some(background) = background {
+            background.stop().await;
         }
         self.start(app);
     }
@@ -101,5 +115,6 @@ fn unconfigured(error: ErrorInfo) -> Status {
         refreshed_at: None,
         next_refresh_at: None,
         last_error: Some(error),
+        notice: None,
     }
 }
