@@ -114,7 +114,7 @@ fn map_error(error: RequestTokenError<Error, BasicErrorResponse>) -> Error {
         RequestTokenError::ServerResponse(response) => {
             // Kanka's words reach the status file, the log, the window and a terminal: shown
             // filtered and cut, like every text from outside.
-            let code = text::shown(&response.error().to_string(), text::MAX_MESSAGE);
+            let code = text::shown(response.error().as_ref(), text::MAX_MESSAGE);
             let description = response
                 .error_description()
                 .map(|d| text::shown(d, text::MAX_MESSAGE))
