@@ -39,7 +39,8 @@ Usage:
   kanka-link disconnect      forget the tokens
   kanka-link --help          show this help
 
-Exit status: 0 on success; 1 when not connected or on an error; 2 on bad usage.
+Exit status: 0 on success; 1 when not connected, on an error, or when the output
+cannot be written (a closed pipe ends it without a message); 2 on bad usage.
 Settings come from KANKA_LINK_URL, KANKA_LINK_API_URL, KANKA_LINK_CLIENT_ID,
 KANKA_LINK_CLIENT_SECRET and KANKA_LINK_REDIRECT_URI, then from config.toml.
 ";
