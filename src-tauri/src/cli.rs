@@ -39,7 +39,8 @@ Usage:
   kanka-link disconnect      forget the tokens
   kanka-link --help          show this help
 
-Exit status: 0 on success; 1 when not connected or on an error; 2 on bad usage.
+Exit status: 0 on success; 1 when not connected, on an error, or when the output
+cannot be written (a closed pipe ends it without a message); 2 on bad usage.
 Settings come from KANKA_LINK_URL, KANKA_LINK_API_URL, KANKA_LINK_CLIENT_ID,
 KANKA_LINK_CLIENT_SECRET and KANKA_LINK_REDIRECT_URI, then from config.toml.
 ";
@@ -64,45 +65,53 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
 pub fn usage(to_stderr: bool) -> ExitCode {
     attach_console();
     if to_stderr {
-        eprint!("{USAGE}");
+        let _ = write(Stream::Err, USAGE);
         ExitCode::from(2)
     } else {
-        print!("{USAGE}");
-        ExitCode::SUCCESS
+        finish(write(Stream::Out, USAGE), ExitCode::SUCCESS)
     }
 }
 
 pub fn run(command: Command) -> ExitCode {
     attach_console();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
-    let outcome = runtime.block_on(async {
-        let linker = open()?;
-        match command {
-            Command::Status { json } => Ok(status(&linker, json)),
-            Command::Token => {
-                let token = linker.access_token().await?;
-                println!("{}", token.secret());
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Refresh => {
-                let status = linker.refresh_now().await?;
-                print!("{}", describe(&status, linker.config(), Utc::now()));
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Disconnect => {
-                let notice = linker.disconnect().await?;
-                println!("{}", notice.message);
-                Ok(ExitCode::SUCCESS)
-            }
+    let outcome = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(execute(command)),
+        Err(e) => Err(format!("Kanka Link could not start its runtime: {e}.\n")),
+    };
+    match outcome {
+        Ok((text, code)) => finish(write(Stream::Out, &text), code),
+        Err(message) => {
+            let _ = write(Stream::Err, &message);
+            ExitCode::FAILURE
         }
-    });
-    outcome.unwrap_or_else(|error: Error| {
-        eprintln!("{error}");
-        if let Some(hint) = error.hint() {
-            eprintln!("{hint}");
+    }
+}
+
+/// What the command prints and its exit status, or the error it reports on stderr.
+async fn execute(command: Command) -> Result<(String, ExitCode), String> {
+    let linker = open().map_err(|e| explain(&e))?;
+    match command {
+        Command::Status { json } => status(&linker, json),
+        Command::Token => {
+            let token = linker.access_token().await.map_err(|e| explain(&e))?;
+            Ok((format!("{}\n", token.secret()), ExitCode::SUCCESS))
         }
-        ExitCode::FAILURE
-    })
+        Command::Refresh => {
+            let status = linker.refresh_now().await.map_err(|e| explain(&e))?;
+            Ok((describe(&status, linker.config(), Utc::now()), ExitCode::SUCCESS))
+        }
+        Command::Disconnect => {
+            let notice = linker.disconnect().await.map_err(|e| explain(&e))?;
+            Ok((format!("{}\n", notice.message), ExitCode::SUCCESS))
+        }
+    }
+}
+
+fn explain(error: &Error) -> String {
+    match error.hint() {
+        Some(hint) => format!("{error}\n{hint}\n"),
+        None => format!("{error}\n"),
+    }
 }
 
 fn open() -> Result<Linker, Error> {
@@ -111,15 +120,57 @@ fn open() -> Result<Linker, Error> {
     Ok(Linker::open(config, &paths, Arc::new(SystemClock)))
 }
 
-fn status(linker: &Linker, json: bool) -> ExitCode {
+fn status(linker: &Linker, json: bool) -> Result<(String, ExitCode), String> {
     let status = linker.status();
-    if json {
-        println!("{}", serde_json::to_string_pretty(&status).expect("the status serialises"));
+    let text = if json {
+        let json = serde_json::to_string_pretty(&status)
+            .map_err(|e| format!("Kanka Link could not write its status as JSON: {e}.\n"))?;
+        json + "\n"
     } else {
-        print!("{}", describe(&status, linker.config(), Utc::now()));
-    }
+        describe(&status, linker.config(), Utc::now())
+    };
     let linked = matches!(status.state, State::Connected | State::Refreshing);
-    if linked { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    Ok((text, if linked { ExitCode::SUCCESS } else { ExitCode::FAILURE }))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    Out,
+    Err,
+}
+
+/// The output could not be written; the command ends with status 1.
+struct WriteFailed;
+
+/// Every word the command line prints goes through here. A reader that went away
+/// (`kanka-link token | head -c0`: EPIPE, as Rust ignores SIGPIPE) ends the command quietly;
+/// any other failure (`> /dev/full`) is said on stderr. Never a panic, as `print!` would.
+fn write(to: Stream, text: &str) -> Result<(), WriteFailed> {
+    use std::io::Write;
+    let written = match to {
+        Stream::Out => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        }
+        Stream::Err => {
+            let mut err = std::io::stderr().lock();
+            err.write_all(text.as_bytes()).and_then(|()| err.flush())
+        }
+    };
+    written.map_err(|e| {
+        if to == Stream::Out && e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(std::io::stderr(), "Kanka Link could not write its output: {e}.");
+        }
+        WriteFailed
+    })
+}
+
+/// The command's exit status, or 1 when its output did not get out.
+fn finish(written: Result<(), WriteFailed>, code: ExitCode) -> ExitCode {
+    match written {
+        Ok(()) => code,
+        Err(WriteFailed) => ExitCode::FAILURE,
+    }
 }
 
 /// The status as a person reads it.

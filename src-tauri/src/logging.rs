@@ -2,7 +2,7 @@
 //! name events, never values: no token, secret, code or `state` is ever logged, and the secret
 //! types print `[redacted]` should one ever reach a `Debug`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use tracing::level_filters::LevelFilter;
@@ -28,7 +28,10 @@ pub fn init(log_dir: Option<&Path>, stderr_level: LevelFilter) -> Option<WorkerG
                     .build(dir)
                     .map_err(|e| e.to_string())
             })
-            .map_err(|e| eprintln!("Kanka Link cannot write its log in {}: {e}", dir.display()))
+            // Not `eprintln!`, which panics when stderr is a closed pipe.
+            .map_err(|e| {
+                let _ = writeln!(std::io::stderr(), "Kanka Link cannot write its log in {}: {e}", dir.display());
+            })
             .ok()
     });
     let (file, guard) = match appender {

@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod desktop;
 mod engine;
+mod hardening;
 mod logging;
 mod models;
 #[cfg(target_os = "linux")]
@@ -19,6 +20,8 @@ use std::process::ExitCode;
 use tracing::level_filters::LevelFilter;
 
 fn main() -> ExitCode {
+    // Before any secret is read, in the window and in the command line alike.
+    hardening::harden();
     let log_dir = kanka_link_core::Paths::platform().ok().map(|paths| paths.log_dir);
     match cli::parse(std::env::args_os().skip(1)) {
         cli::Invocation::DeepLink if kanka_link_handover::to_running_instance(std::env::args_os()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
-//! The real `kanka-link` binary against SIGKILL and against itself: the sandbox Kanka on
-//! loopback, the private session's keychain, and this test's own engine on the same files as
-//! the running app. Each test prints what it tried and what held. Round counts come from
+//! The real `kanka-link` binary against SIGKILL, against itself, against a reader that goes
+//! away, and against other programs that would read its memory: the sandbox Kanka on loopback,
+//! the private session's keychain, and this test's own engine on the same files as the running
+//! app. The stress tests print what they tried and what held. Round counts come from
 //! KANKA_LINK_CRASH_ROUNDS and KANKA_LINK_RACE_ROUNDS (tests/stress.sh runs more).
 
 use std::process::{Command, Output, Stdio};
@@ -19,6 +20,7 @@ struct Machine {
     sandbox: Sandbox,
     env: Vec<(&'static str, String)>,
     linker: Linker,
+    data_dir: std::path::PathBuf,
 }
 
 impl Machine {
@@ -45,7 +47,7 @@ impl Machine {
         let vars: std::collections::BTreeMap<&str, &str> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let config = Config::from_sources(&vars, &paths.config_file).unwrap();
         let linker = Linker::open(config, &paths, Arc::new(SystemClock));
-        Machine { sandbox, env, linker }
+        Machine { sandbox, env, linker, data_dir: paths.data_dir }
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -204,4 +206,110 @@ async fn twenty_token_calls_as_the_app_refreshes_share_one_refresh() {
         stats.refresh_token_reuse,
         u64::from(rounds) * CALLERS as u64,
     );
+}
+
+/// `kanka-link token | head -c0`: the reader is gone before the token is written. Every command
+/// ends with status 1 and says nothing (no panic, which the release build would turn into an
+/// abort); output that cannot be written for another reason is reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_went_away_ends_each_command_quietly() {
+    let machine = Machine::start(Duration::from_secs(365 * 24 * 3600)).await;
+    machine.connect().await;
+    // `disconnect` last: the others need the connection.
+    let commands: [&[&str]; 6] =
+        [&["token"], &["status"], &["status", "--json"], &["refresh"], &["--help"], &["disconnect"]];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = machine.command(args).stdout(writer).stderr(Stdio::piped()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "kanka-link {args:?} into a closed pipe: {stderr}");
+        assert!(stderr.is_empty(), "kanka-link {args:?} into a closed pipe said: {stderr}");
+    }
+    assert_eq!(machine.status().state, State::Disconnected, "the disconnect itself happened");
+
+    let full = std::fs::File::options().write(true).open("/dev/full").unwrap();
+    let output = machine.command(&["--help"]).stdout(full).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("Kanka Link could not write its output: No space left"), "{stderr}");
+}
+
+/// A `kanka-link` holding tokens leaves no core file when it crashes, and another program of
+/// the same user cannot open its memory. Checked on a `kanka-link token` that waits for the
+/// connection lock, which this test holds. Both it and the reader run without capabilities, so
+/// the test means the same as root (CAP_SYS_PTRACE would open any process) as for a user.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_kanka_link_writes_no_core_and_hides_its_memory() {
+    let machine = Machine::start(Duration::from_secs(365 * 24 * 3600)).await;
+    // A first run creates the lock file; then this test holds the lock.
+    assert!(!machine.run(&["token"]).status.success(), "not connected yet");
+    let lock_path = std::fs::read_dir(&machine.data_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|e| e == "lock"))
+        .expect("the connection's lock file");
+    let lock = std::fs::File::options().write(true).open(&lock_path).unwrap();
+    lock.lock().unwrap();
+
+    let mut command = without_capabilities(machine.command(&["token"]));
+    let mut waiting = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let pid = waiting.id();
+    let limits = eventually(|| {
+        let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+        let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap().to_owned();
+        (core.split_whitespace().collect::<Vec<_>>()[4..6] == ["0", "0"]).then_some(()).ok_or(core)
+    });
+    assert_eq!(limits, Ok(()), "the core file size limit of kanka-link (soft, hard)");
+
+    // The reader works: it opens the memory of a process like kanka-link that is not hardened.
+    let mut plain = without_capabilities(Command::new("sleep")).arg("30").spawn().unwrap();
+    assert!(opens_memory_of(plain.id()), "the reader cannot open a plain process's memory");
+    plain.kill().unwrap();
+    plain.wait().unwrap();
+    let hidden = eventually(|| if opens_memory_of(pid) { Err("still open") } else { Ok(()) });
+    assert_eq!(hidden, Ok(()), "another process of the same user opens kanka-link's memory");
+
+    assert!(waiting.try_wait().unwrap().is_none(), "kanka-link waited for the lock all along");
+    drop(lock);
+    assert_eq!(waiting.wait().unwrap().code(), Some(1), "then it says it is not connected");
+}
+
+/// `command` as a process with no capabilities: what any program of this user runs as.
+#[cfg(target_os = "linux")]
+fn without_capabilities(mut command: Command) -> Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only prctl, which is async-signal-safe, runs between fork and exec. As root the
+    // exec then grants the bounding set, now empty; as a user it fails and changes nothing.
+    unsafe {
+        command.pre_exec(|| {
+            for capability in 0..64 {
+                libc::prctl(libc::PR_CAPBSET_DROP, capability as libc::c_ulong, 0, 0, 0);
+            }
+            Ok(())
+        });
+    }
+    command
+}
+
+/// Whether a process with no capabilities may open /proc/PID/mem (a ptrace access check).
+#[cfg(target_os = "linux")]
+fn opens_memory_of(pid: u32) -> bool {
+    let mut reader = without_capabilities(Command::new("sh"));
+    reader.args(["-c", &format!("exec 3</proc/{pid}/mem")]).stderr(Stdio::null());
+    reader.status().unwrap().success()
+}
+
+/// `check` until it passes, for up to ten seconds; its last complaint otherwise.
+#[cfg(target_os = "linux")]
+fn eventually<E>(mut check: impl FnMut() -> Result<(), E>) -> Result<(), E> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let result = check();
+        if result.is_ok() || Instant::now() >= deadline {
+            return result;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::error::{Error, Result, json_problem};
 use crate::http::{Http, check_transient_status, read_body, transport_error};
+use crate::text;
 
 /// The Kanka account a connection belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +40,9 @@ pub async fn fetch_profile(http: &Http, config: &Config, token: &AccessToken) ->
     parse_profile(&body)
 }
 
+/// A name is shown on one line; longer ones are cut.
+const MAX_NAME: usize = 200;
+
 pub(crate) fn parse_profile(body: &[u8]) -> Result<Account> {
     #[derive(Deserialize)]
     struct Profile {
@@ -48,9 +52,8 @@ pub(crate) fn parse_profile(body: &[u8]) -> Result<Account> {
         detail: format!("the profile is not what Kanka sends ({})", json_problem(&e)),
     })?;
     // Shown in the window and the terminal: no control characters, a sane length.
-    let printable: String = profile.data.name.chars().filter(|c| !c.is_control()).collect();
-    let name: String = printable.trim().chars().take(200).collect();
-    if name.trim().is_empty() {
+    let name = text::shown(&profile.data.name, MAX_NAME);
+    if name.is_empty() {
         return Err(Error::UnexpectedResponse { detail: "the profile has no name".to_owned() });
     }
     Ok(Account { id: profile.data.id, name })

@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::config::{Config, DEEP_LINK_CALLBACK, Redirect};
 use crate::error::{Error, Result};
+use crate::text;
 
 /// Far above a real answer (a Kanka code is about 1,000 characters).
 pub const MAX_CALLBACK_LEN: usize = 8 * 1024;
@@ -103,7 +104,7 @@ fn is_our_callback(url: &Url, config: &Config) -> bool {
 
 /// Text from a URL, safe to show: control characters dropped, length bounded.
 fn printable(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control()).take(300).collect()
+    text::shown(text, text::MAX_MESSAGE)
 }
 
 #[cfg(test)]

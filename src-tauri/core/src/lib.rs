@@ -22,6 +22,7 @@ mod loopback;
 mod record;
 mod refresh;
 mod status;
+mod text;
 mod timer;
 mod token_endpoint;
 

@@ -20,22 +20,41 @@ const MAX_REQUEST: usize = 16 * 1024;
 pub(crate) async fn bind(host: LoopbackHost, port: u16) -> Result<Vec<TcpListener>> {
     let v4 = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let v6 = SocketAddr::from((Ipv6Addr::LOCALHOST, port));
-    // "localhost" may resolve to either family in the browser; IPv4 is the one that must work.
-    let (required, optional) = match host {
-        LoopbackHost::Localhost => (v4, Some(v6)),
-        LoopbackHost::Ipv4 => (v4, None),
-        LoopbackHost::Ipv6 => (v6, None),
+    // "localhost" may resolve to either family in the browser: listen on both.
+    let addresses = match host {
+        LoopbackHost::Localhost => vec![v4, v6],
+        LoopbackHost::Ipv4 => vec![v4],
+        LoopbackHost::Ipv6 => vec![v6],
     };
-    let unavailable =
-        |e: std::io::Error| Error::LoopbackUnavailable { address: required.to_string(), detail: e.to_string() };
-    let mut listeners = vec![TcpListener::bind(required).await.map_err(unavailable)?];
-    if let Some(addr) = optional {
-        match TcpListener::bind(addr).await {
+    let mut listeners = Vec::new();
+    for address in addresses {
+        match TcpListener::bind(address).await {
             Ok(listener) => listeners.push(listener),
-            Err(e) => tracing::debug!("not listening on {addr}: {e}"),
+            // A machine without IPv6 serves "localhost" on IPv4 alone; browsers there use it.
+            Err(e) if address == v6 && host == LoopbackHost::Localhost && !ipv6_loopback_works().await => {
+                tracing::debug!("no IPv6 loopback on this machine, listening on {v4} only: {e}");
+            }
+            // Anything else, above all another program on the port, fails the sign-in: a browser
+            // that reaches "localhost" on the address we could not take would hand that program
+            // the code and `state`. The listeners bound so far close as they are dropped.
+            Err(e) => {
+                let detail = match e.kind() {
+                    std::io::ErrorKind::AddrInUse => {
+                        format!("another program is using it, and the browser might hand it your sign-in ({e})")
+                    }
+                    _ => e.to_string(),
+                };
+                return Err(Error::LoopbackUnavailable { address: address.to_string(), detail });
+            }
         }
     }
     Ok(listeners)
+}
+
+/// Whether this machine can listen on [::1] at all. It cannot when IPv6 is switched off (the
+/// socket or the address is refused whatever the port); a port that only we fail to take is busy.
+async fn ipv6_loopback_works() -> bool {
+    TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, 0))).await.is_ok()
 }
 
 impl Linker {

@@ -14,6 +14,7 @@ use oauth2::{
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::text;
 
 /// Lifetime assumed when a server leaves `expires_in` out (it is only RECOMMENDED by RFC 6749).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
@@ -131,7 +132,14 @@ fn map_error(error: RequestTokenError<Error, BasicErrorResponse>) -> Error {
     match error {
         RequestTokenError::Request(error) => error,
         RequestTokenError::ServerResponse(response) => {
-            let description = response.error_description().cloned().unwrap_or_else(|| response.error().to_string());
+            // Kanka's words reach the status file, the log, the window and a terminal: shown
+            // filtered and cut, like every text from outside.
+            let code = text::shown(response.error().as_ref(), text::MAX_MESSAGE);
+            let description = response
+                .error_description()
+                .map(|d| text::shown(d, text::MAX_MESSAGE))
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| code.clone());
             match response.error() {
                 BasicErrorResponseType::InvalidGrant => Error::InvalidGrant { description },
                 BasicErrorResponseType::InvalidClient | BasicErrorResponseType::UnauthorizedClient => {
@@ -140,7 +148,7 @@ fn map_error(error: RequestTokenError<Error, BasicErrorResponse>) -> Error {
                 BasicErrorResponseType::InvalidRequest
                 | BasicErrorResponseType::InvalidScope
                 | BasicErrorResponseType::UnsupportedGrantType => Error::InvalidRequest { description },
-                BasicErrorResponseType::Extension(code) => {
+                BasicErrorResponseType::Extension(_) => {
                     Error::UnexpectedResponse { detail: format!("unknown error \"{code}\": {description}") }
                 }
             }
@@ -150,7 +158,10 @@ fn map_error(error: RequestTokenError<Error, BasicErrorResponse>) -> Error {
             let what = if body.first().is_some_and(|b| *b == b'<') { "an HTML page" } else { "malformed JSON" };
             Error::UnexpectedResponse { detail: format!("the token endpoint sent {what} (at {})", error.path()) }
         }
-        RequestTokenError::Other(detail) => Error::UnexpectedResponse { detail },
+        // oauth2's own words, which may quote a header of the answer.
+        RequestTokenError::Other(detail) => {
+            Error::UnexpectedResponse { detail: text::shown(&detail, text::MAX_MESSAGE) }
+        }
     }
 }
 
@@ -166,6 +177,37 @@ mod tests {
         let message = format!("{error} {error:?}");
         assert!(!message.contains("SECRET-TOKEN"), "{message}");
         assert!(matches!(error, Error::UnexpectedResponse { .. }));
+    }
+
+    fn refused(error: BasicErrorResponseType, description: &str) -> Error {
+        let response = BasicErrorResponse::new(error, Some(description.to_owned()), None);
+        map_error(RequestTokenError::ServerResponse(response))
+    }
+
+    /// Kanka's `error_description` goes to the status file, the log and a terminal.
+    #[test]
+    fn error_descriptions_are_shown_without_control_characters_and_cut() {
+        let hostile = "Bad \u{1b}[31mred\u{1b}[0m\r\nFAKE: Connected\u{7}\u{9b}2J \u{202E}txt.exe\u{2066}";
+        for error in [BasicErrorResponseType::InvalidRequest, BasicErrorResponseType::InvalidGrant] {
+            let message = refused(error, hostile).to_string();
+            assert!(message.ends_with("Bad [31mred[0mFAKE: Connected2J txt.exe"), "{message:?}");
+        }
+        let unknown = refused(BasicErrorResponseType::Extension("odd\u{1b}]0;title\u{7}".to_owned()), hostile);
+        assert!(
+            matches!(&unknown, Error::UnexpectedResponse { detail } if detail.starts_with("unknown error \"odd]0;title\""))
+        );
+
+        let long = refused(BasicErrorResponseType::InvalidRequest, &"x".repeat(10_000)).to_string();
+        assert!(long.chars().count() < 400 && long.ends_with("x…"), "{} characters", long.chars().count());
+
+        // Nothing left to show: the error code says what happened.
+        let empty = refused(BasicErrorResponseType::InvalidGrant, "\u{1b}\n");
+        assert!(matches!(&empty, Error::InvalidGrant { description } if description == "invalid_grant"), "{empty:?}");
+
+        for error in [refused(BasicErrorResponseType::InvalidRequest, hostile), unknown] {
+            let message = error.to_string();
+            assert!(!message.chars().any(|c| c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c)), "{message:?}");
+        }
     }
 
     fn serde_path_to_error_of(body: &[u8]) -> serde_path_to_error::Error<serde_json::Error> {

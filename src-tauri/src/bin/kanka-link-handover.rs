@@ -5,7 +5,12 @@
 
 use std::process::{Command, ExitCode};
 
+// The window's own hardening: this process holds Kanka's code and `state` on their way.
+#[path = "../hardening.rs"]
+mod hardening;
+
 fn main() -> ExitCode {
+    hardening::harden();
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let window = match std::env::current_exe() {
         Ok(exe) => exe.with_file_name(format!("kanka-link{}", std::env::consts::EXE_SUFFIX)),

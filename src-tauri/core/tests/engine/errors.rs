@@ -117,6 +117,56 @@ async fn oauth_errors_from_the_token_endpoint_are_typed() {
     }
 }
 
+/// Kanka's `error_description` is shown in the window, the status file and `kanka-link status`:
+/// none of its control characters or bidirectional overrides arrive there, and its length is cut.
+#[tokio::test]
+async fn kanka_s_error_description_arrives_without_control_characters() {
+    let world = World::start().await;
+    world.connect().await;
+    let json = "application/json";
+    let hostile = r#"{"error":"invalid_request","error_description":"Bad \u001b[31mred\u001b[0m\r\nFAKE: Connected\u0007\u009b2J \u202etxt.exe"}"#;
+    let err = refresh_fails_with(&world, fault(400, hostile, json)).await;
+    assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+    assert!(err.to_string().ends_with(": Bad [31mred[0mFAKE: Connected2J txt.exe"), "{err}");
+    assert_shown_safely(&world, &err);
+
+    let long = format!(r#"{{"error":"invalid_request","error_description":"{}"}}"#, "a".repeat(10_000));
+    let err = refresh_fails_with(&world, fault(400, &long, json)).await;
+    assert!(err.to_string().chars().count() < 400, "{} characters", err.to_string().chars().count());
+    assert_shown_safely(&world, &err);
+    assert_eq!(world.linker.status().state, State::Connected);
+}
+
+/// The error, `status.last_error` and every text in the status file on disk are safe to show.
+fn assert_shown_safely(world: &World, err: &Error) {
+    let unsafe_char = |c: char| c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c);
+    let status = world.linker.status();
+    let last = status.last_error.as_ref().unwrap();
+    let mut texts = vec![err.to_string(), last.message.clone(), last.hint.clone().unwrap_or_default()];
+    let files = std::fs::read_dir(world.paths().data_dir).unwrap();
+    let mut status_files = 0;
+    for file in files.map(|f| f.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")) {
+        let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        collect_strings(&value, &mut texts);
+        status_files += 1;
+    }
+    assert_eq!(status_files, 1, "one status file");
+    assert!(texts.iter().any(|t| t == &err.to_string()), "the status file holds the error: {texts:?}");
+    for text in texts {
+        assert!(!text.chars().any(unsafe_char), "{text:?}");
+        assert!(text.chars().count() < 400, "{} characters", text.chars().count());
+    }
+}
+
+fn collect_strings(value: &serde_json::Value, into: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => into.push(text.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, into)),
+        serde_json::Value::Object(fields) => fields.values().for_each(|v| collect_strings(v, into)),
+        _ => {}
+    }
+}
+
 #[tokio::test]
 async fn a_slow_server_times_out() {
     let world = Setup { request_timeout: Some(Duration::from_millis(800)), ..Setup::default() }.start().await;

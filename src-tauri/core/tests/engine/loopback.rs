@@ -93,3 +93,27 @@ async fn a_busy_port_fails_the_sign_in_before_anything_is_stored() {
     assert_ne!(world.linker.status().state, State::Connecting);
     assert!(secret_tool_search(&world.scope()).is_empty());
 }
+
+/// A program that took [::1]:PORT would get the code and `state` from any browser that reaches
+/// "localhost" over IPv6: the sign-in fails, names the address and leaves nothing behind.
+#[tokio::test]
+async fn a_program_on_the_ipv6_loopback_port_fails_the_sign_in() {
+    let squatter = std::net::TcpListener::bind("[::1]:0").expect("this test needs IPv6 on loopback");
+    let port = squatter.local_addr().unwrap().port();
+    assert!(!is_listening(port).await, "127.0.0.1:{port} is free; only [::1]:{port} is taken");
+    let world = Setup::default().loopback(&format!("http://localhost:{port}/cb")).start().await;
+
+    let err = world.linker.begin_connect().await.unwrap_err();
+    assert_eq!(err.code(), kanka_link_core::ErrorCode::LoopbackUnavailable, "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains(&format!("[::1]:{port}")) && message.contains("another program"), "{message}");
+    assert!(err.hint().unwrap().contains("Close the program using that port"), "{:?}", err.hint());
+
+    let status = world.linker.status();
+    assert_ne!(status.state, State::Connecting, "{status:?}");
+    assert!(world.linker.pending_request().await.unwrap().is_none(), "no sign-in is pending");
+    assert!(secret_tool_search(&world.scope()).is_empty(), "nothing in the keychain");
+    assert!(!is_listening(port).await, "the IPv4 listener was closed again");
+    // The squatter's connections are its own: nothing was taken from it.
+    assert!(tokio::net::TcpStream::connect(("::1", port)).await.is_ok());
+}
