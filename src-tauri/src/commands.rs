@@ -1,6 +1,7 @@
 //! The window's commands: each is a thin call into the core. None returns a token or secret.
 
 use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SettingsFile, Sources, Status};
+use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
@@ -17,6 +18,13 @@ pub fn status(engine: State<'_, Engine>) -> Status {
     static FIRST: std::sync::Once = std::sync::Once::new();
     FIRST.call_once(|| tracing::info!("the window is up"));
     engine.status()
+}
+
+/// Every status from now on, the current one first, through the page's own channel. The page
+/// listens to no event: its capability grants none (engine.rs says why).
+#[tauri::command]
+pub fn watch_status(engine: State<'_, Engine>, channel: Channel<Status>) {
+    engine.watch(channel);
 }
 
 /// Starts a sign-in and opens Kanka's page in the system browser, never in a webview.
@@ -73,11 +81,7 @@ pub async fn settings(engine: State<'_, Engine>) -> CommandResult<SettingsView> 
 /// Checks and writes the settings (the secret to the keychain, the rest to config.toml), then
 /// starts the engine on them. Values set by the environment win anyway and are left alone.
 #[tauri::command]
-pub async fn save_settings(
-    app: AppHandle,
-    engine: State<'_, Engine>,
-    form: SettingsForm,
-) -> CommandResult<SettingsView> {
+pub async fn save_settings(engine: State<'_, Engine>, form: SettingsForm) -> CommandResult<SettingsView> {
     let path = &engine.paths.config_file;
     let sources = Sources::load(path).ok();
     let from_env = |pick: fn(&Sources) -> &kanka_link_core::Setting| {
@@ -92,7 +96,7 @@ pub async fn save_settings(
         redirect_uri: keep_or(from_env(|s| &s.redirect_uri), previous.redirect_uri, form.redirect_uri),
     };
     file.write(path).map_err(info)?;
-    engine.restart(&app).await;
+    engine.restart().await;
     if let Some(secret) = form.client_secret.filter(|s| !s.secret().trim().is_empty()) {
         engine.linker()?.save_client_secret(secret).await.map_err(info)?;
     }
