@@ -27,7 +27,8 @@ pub fn watch_status(engine: State<'_, Engine>, channel: Channel<Status>) {
     engine.watch(channel);
 }
 
-/// Starts a sign-in and opens Kanka's page in the system browser, never in a webview.
+/// Starts a sign-in and opens Kanka's page in the system browser, never in a webview. The page
+/// gets the address only if no browser opened (models.rs, `SignInPage`).
 #[tauri::command]
 pub async fn connect(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<SignInPage> {
     let request = engine.linker()?.begin_connect().await.map_err(info)?;
@@ -43,12 +44,12 @@ pub async fn open_authorization_page(app: AppHandle, engine: State<'_, Engine>) 
     Ok(SignInPage::new(request, opened))
 }
 
-/// The sign-in in progress, to show its address again (after a restart, say), without opening
-/// the browser.
+/// The sign-in in progress, to show its countdown again (after a restart, say), without opening
+/// the browser; no address: "Open again" opens it, and hands it over if no browser can.
 #[tauri::command]
 pub async fn sign_in_page(engine: State<'_, Engine>) -> CommandResult<Option<SignInPage>> {
     let request = engine.linker()?.pending_request().await.map_err(info)?;
-    Ok(request.map(|request| SignInPage::new(request, true)))
+    Ok(request.as_ref().map(SignInPage::waiting))
 }
 
 #[tauri::command]

@@ -32,6 +32,8 @@ CLIENT_ID = "7"
 CLIENT_SECRET = "e2e-secret-" + os.urandom(8).hex()
 WITH_ENV = E2E / "kanka-link-configured-by-environment"
 BY_HAND = E2E / "kanka-link-configured-by-hand"
+# Configured, but with a PATH where no opener (xdg-open, gio, ...) is found: no browser opens.
+NO_BROWSER = E2E / "kanka-link-without-a-browser"
 
 world = {}
 
@@ -136,6 +138,7 @@ def setUpModule():
     by_hand = {k: v for k, v in configured.items() if k in ("KANKA_LINK_E2E_DIR", "BROWSER")}
     write_wrapper(WITH_ENV, configured)
     write_wrapper(BY_HAND, by_hand)
+    write_wrapper(NO_BROWSER, {**configured, "PATH": "/nonexistent"})
     driver_port, native_port = free_port(), free_port()
     driver_log = open(E2E / "tauri-driver.log", "w")
     driver = subprocess.Popen(
@@ -213,7 +216,7 @@ class Window(unittest.TestCase):
                    *seen["refresh_tokens"], *world.get("tokens", set())]
         assert seen["access_tokens"] and seen["code_verifiers"], "the run issued tokens and sent verifiers"
         # The test's own launchers carry the client secret in their environment; the sandbox prints it.
-        ours = {WITH_ENV, BY_HAND, E2E / "sandbox.log"}
+        ours = {WITH_ENV, BY_HAND, NO_BROWSER, E2E / "sandbox.log"}
         files = [path for path in HOME.rglob("*") if path.is_file() and not path.is_symlink() and path not in ours]
         leaks = [f"{path} holds a {kind}" for path in files for kind, secret in classify(seen) if secret.encode()
                  in path.read_bytes()]
@@ -376,22 +379,43 @@ class Window(unittest.TestCase):
         self.assertIsNone(keychain("access-token"))
         self.assertIsNone(keychain("refresh-token"))
 
+    def sign_in_address(self):
+        """The address the page was given to copy ('' when it has none), as the page sees it."""
+        return self.session.script("return document.getElementById('authorize-url').value;")
+
     def test_09_waiting_and_failing(self):
         consent("ignore")
         self.click("#connect")
         self.session.wait_for("the wait", lambda: "Waiting for Kanka in your browser…" in self.session.text("#progress"))
-        address = self.session.wait_for("the address to copy", lambda: (e := self.session.find("#authorize-url"))
-                                        and e.displayed() and e.attribute("value"))
-        self.assertTrue(address.startswith(world["kanka"] + "/oauth/authorize?"), address)
+        self.session.wait_for("the countdown", lambda: "times out in" in self.session.text("#remaining"))
+        # The browser has the page: the window is not given its address (it carries the state).
+        self.assertFalse(self.session.find("#authorize-url").displayed())
+        self.assertEqual(self.sign_in_address(), "")
         self.shot("waiting")
-        # Closed and opened again while waiting: the same sign-in, its address shown again.
+        # Closed and opened again while waiting: the same sign-in, its countdown, still no address.
         self.close()
         self.open()
         self.wait_state("connecting")
-        again = self.session.wait_for("the address again", lambda: (e := self.session.find("#authorize-url"))
-                                      and e.displayed() and e.attribute("value"))
-        self.assertEqual(again, address)
+        self.session.wait_for("the countdown again", lambda: "times out in" in self.session.text("#remaining"))
+        self.assertFalse(self.session.find("#authorize-url").displayed())
+        self.assertEqual(self.sign_in_address(), "")
         self.click("#cancel")
+        self.wait_state("disconnected")
+        # No browser can be opened: the window says so and shows the address to copy.
+        self.close()
+        self.open(NO_BROWSER)
+        self.wait_state("disconnected")
+        self.click("#connect")
+        self.session.wait_for("the notice", lambda: "No browser could be opened." in self.message())
+        address = self.session.wait_for("the address to copy", lambda: (e := self.session.find("#authorize-url"))
+                                        and e.displayed() and e.attribute("value"))
+        self.assertTrue(address.startswith(world["kanka"] + "/oauth/authorize?"), address)
+        self.assertIn("state=", address)
+        self.shot("waiting-without-a-browser")
+        self.click("#cancel")
+        self.wait_state("disconnected")
+        self.close()
+        self.open()
         self.wait_state("disconnected")
         # Kanka failing during the exchange: an error with its hint, nothing stored.
         sandbox_call("/__sandbox/faults", {"path": "/oauth/token", "status": 500, "count": 1})
