@@ -487,6 +487,52 @@ class Window(unittest.TestCase):
         self.assertEqual(set(status), {"state", "account", "expires_at", "refreshed_at", "next_refresh_at",
                                        "last_error"}, "the status carries no token")
 
+    def test_12_the_page_hears_no_deep_link(self):
+        # tauri-plugin-deep-link emits every deep link, code and state, as `deep-link://new-url`
+        # to whoever listens. The page may listen to no event at all: every attempt is refused,
+        # and a deep link that arrives meanwhile reaches no page script. The probe stands in for
+        # Tauri's listener table, which every event delivered to the page reads first.
+        outcome = self.session.script_async("""
+            const done = arguments[arguments.length - 1];
+            const ipc = window.__TAURI_INTERNALS__;
+            const probe = window.__probe = { lookups: [], heard: [], refused: [], allowed: [] };
+            Object.defineProperty(window, '__internal_unstable_listeners_object_id__', {
+              value: new Proxy(Object.create(null), {
+                get: (table, name) => { probe.lookups.push(String(name)); return Reflect.get(table, name); },
+              }),
+            });
+            const attempt = (event) => ipc.invoke('plugin:event|listen', {
+                event, target: { kind: 'Any' },
+                handler: ipc.transformCallback((heard) => probe.heard.push(JSON.stringify(heard))),
+              }).then(() => probe.allowed.push(event), (error) => probe.refused.push(String(error)));
+            // Tries again and again while the test delivers a deep link, until told to stop.
+            probe.trying = true;
+            (async () => { while (probe.trying) { await attempt('deep-link://new-url'); await attempt('status');
+              await new Promise((r) => setTimeout(r, 20)); } })();
+            Promise.all([attempt('deep-link://new-url'), attempt('status')]).then(() => {
+              probe.lookups.length = 0;
+              done({ refused: probe.refused.slice(), allowed: probe.allowed.slice() });
+            });""")
+        self.assertNotIn("ignored", self.message())
+        state_before = self.state()
+        code, state = "e2e-probe-code-" + os.urandom(4).hex(), "e2e-probe-state-" + os.urandom(4).hex()
+        gio_open(f"kanka-link://oauth/callback?code={code}&state={state}")
+        # The app refused it, and its status came to the page through the page's own channel.
+        self.session.wait_for("the refusal", lambda: "ignored" in self.message())
+        time.sleep(1)  # anything the app sent the page with it has landed by now
+        probe = self.session.script("window.__probe.trying = false; return window.__probe;")
+        self.assertEqual(probe["heard"], [], "a handler of the page heard an event")
+        self.assertEqual(probe["lookups"], [], "an event was delivered to the page")
+        self.assertNotIn(state, json.dumps(probe))
+        self.assertEqual(outcome["allowed"] + probe["allowed"], [], "the page could listen")
+        self.assertGreaterEqual(len(outcome["refused"]), 2, outcome)
+        self.assertGreater(len(probe["refused"]), len(outcome["refused"]), "the page kept trying as the link arrived")
+        self.assertTrue(all("not allowed" in refusal for refusal in probe["refused"]), probe["refused"])
+        page = self.session.script("return document.documentElement.outerHTML;")
+        self.assertNotIn(state, page)
+        self.assertNotIn(code, page)
+        self.assertEqual(self.state(), state_before)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
