@@ -1,5 +1,5 @@
 // What the window shows for each status and each thing the user does, including the races
-// between the "status" events and the commands' answers.
+// between the statuses the channel pushes and the commands' answers.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { importUi } from "./transpile.mjs";
