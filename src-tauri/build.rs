@@ -3,6 +3,7 @@ fn main() {
     // can grant the window exactly these and nothing else.
     let commands = &[
         "status",
+        "watch_status",
         "connect",
         "open_authorization_page",
         "sign_in_page",

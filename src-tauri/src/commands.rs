@@ -1,6 +1,7 @@
 //! The window's commands: each is a thin call into the core. None returns a token or secret.
 
 use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SettingsFile, Sources, Status};
+use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
@@ -19,7 +20,15 @@ pub fn status(engine: State<'_, Engine>) -> Status {
     engine.status()
 }
 
-/// Starts a sign-in and opens Kanka's page in the system browser, never in a webview.
+/// Every status from now on, the current one first, through the page's own channel. The page
+/// listens to no event: its capability grants none (engine.rs says why).
+#[tauri::command]
+pub fn watch_status(engine: State<'_, Engine>, channel: Channel<Status>) {
+    engine.watch(channel);
+}
+
+/// Starts a sign-in and opens Kanka's page in the system browser, never in a webview. The page
+/// gets the address only if no browser opened (models.rs, `SignInPage`).
 #[tauri::command]
 pub async fn connect(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<SignInPage> {
     let request = engine.linker()?.begin_connect().await.map_err(info)?;
@@ -35,12 +44,12 @@ pub async fn open_authorization_page(app: AppHandle, engine: State<'_, Engine>) 
     Ok(SignInPage::new(request, opened))
 }
 
-/// The sign-in in progress, to show its address again (after a restart, say), without opening
-/// the browser.
+/// The sign-in in progress, to show its countdown again (after a restart, say), without opening
+/// the browser; no address: "Open again" opens it, and hands it over if no browser can.
 #[tauri::command]
 pub async fn sign_in_page(engine: State<'_, Engine>) -> CommandResult<Option<SignInPage>> {
     let request = engine.linker()?.pending_request().await.map_err(info)?;
-    Ok(request.map(|request| SignInPage::new(request, true)))
+    Ok(request.as_ref().map(SignInPage::waiting))
 }
 
 #[tauri::command]
@@ -73,11 +82,7 @@ pub async fn settings(engine: State<'_, Engine>) -> CommandResult<SettingsView> 
 /// Checks and writes the settings (the secret to the keychain, the rest to config.toml), then
 /// starts the engine on them. Values set by the environment win anyway and are left alone.
 #[tauri::command]
-pub async fn save_settings(
-    app: AppHandle,
-    engine: State<'_, Engine>,
-    form: SettingsForm,
-) -> CommandResult<SettingsView> {
+pub async fn save_settings(engine: State<'_, Engine>, form: SettingsForm) -> CommandResult<SettingsView> {
     let path = &engine.paths.config_file;
     let sources = Sources::load(path).ok();
     let from_env = |pick: fn(&Sources) -> &kanka_link_core::Setting| {
@@ -92,7 +97,7 @@ pub async fn save_settings(
         redirect_uri: keep_or(from_env(|s| &s.redirect_uri), previous.redirect_uri, form.redirect_uri),
     };
     file.write(path).map_err(info)?;
-    engine.restart(&app).await;
+    engine.restart().await;
     if let Some(secret) = form.client_secret.filter(|s| !s.secret().trim().is_empty()) {
         engine.linker()?.save_client_secret(secret).await.map_err(info)?;
     }

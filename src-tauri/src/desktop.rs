@@ -26,6 +26,7 @@ pub fn run() {
         .manage(Engine::new(paths))
         .invoke_handler(tauri::generate_handler![
             commands::status,
+            commands::watch_status,
             commands::connect,
             commands::open_authorization_page,
             commands::sign_in_page,
@@ -42,7 +43,7 @@ pub fn run() {
             {
                 // The core spawns its timer on the async runtime.
                 let _runtime = tauri::async_runtime::handle().inner().enter();
-                handle.state::<Engine>().start(&handle);
+                handle.state::<Engine>().start();
             }
             let on_link = handle.clone();
             app.deep_link().on_open_url(move |event| {

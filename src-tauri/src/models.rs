@@ -8,17 +8,32 @@ use serde::{Deserialize, Serialize};
 /// Every command fails with the core's error as the UI sees it: code, message, hint.
 pub type CommandResult<T> = Result<T, ErrorInfo>;
 
-/// A sign-in in progress: the page to open (and to copy, if no browser opened).
-#[derive(Debug, Serialize)]
+/// A sign-in in progress, as the page sees it: until when it waits, and Kanka's consent page
+/// only when no browser could be opened, for the user to copy. That address carries the
+/// sign-in's `state`, so the page gets it only when it has to show it, and `Debug` never prints it.
+#[derive(Serialize)]
 pub struct SignInPage {
-    pub url: String,
     pub expires_at: DateTime<Utc>,
-    pub browser_opened: bool,
+    pub url: Option<String>,
 }
 
 impl SignInPage {
+    /// After the browser was asked to open the page: `browser_opened` says whether it could.
     pub fn new(request: AuthorizationRequest, browser_opened: bool) -> SignInPage {
-        SignInPage { url: request.url.to_string(), expires_at: request.expires_at, browser_opened }
+        let url = (!browser_opened).then(|| request.url.to_string());
+        SignInPage { expires_at: request.expires_at, url }
+    }
+
+    /// Without asking the browser: the countdown only ("Open again" asks the browser).
+    pub fn waiting(request: &AuthorizationRequest) -> SignInPage {
+        SignInPage { expires_at: request.expires_at, url: None }
+    }
+}
+
+impl std::fmt::Debug for SignInPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = self.url.as_ref().map(|_| "[redacted: it carries the sign-in's state]");
+        f.debug_struct("SignInPage").field("expires_at", &self.expires_at).field("url", &url).finish()
     }
 }
 
@@ -84,4 +99,41 @@ pub struct SettingsForm {
     pub client_id: String,
     pub redirect_uri: String,
     pub client_secret: Option<ClientSecret>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STATE: &str = "TOP-SECRET-STATE-4242";
+
+    fn request() -> AuthorizationRequest {
+        let url = format!("https://app.kanka.io/oauth/authorize?client_id=7&state={STATE}&code_challenge=x");
+        AuthorizationRequest { url: url.parse().unwrap(), expires_at: Utc::now() }
+    }
+
+    #[test]
+    fn debug_never_prints_the_state() {
+        for page in
+            [SignInPage::new(request(), false), SignInPage::new(request(), true), SignInPage::waiting(&request())]
+        {
+            let debug = format!("{page:?}");
+            assert!(!debug.contains(STATE), "SignInPage leaks the state: {debug}");
+            assert!(debug.contains("expires_at"), "{debug}");
+        }
+    }
+
+    #[test]
+    fn the_address_goes_to_the_page_only_when_no_browser_opened() {
+        let json = |page: &SignInPage| serde_json::to_value(page).unwrap();
+        let copy = json(&SignInPage::new(request(), false));
+        assert!(copy["url"].as_str().is_some_and(|url| url.contains(STATE)), "the page shows it to copy: {copy}");
+        for page in [SignInPage::new(request(), true), SignInPage::waiting(&request())] {
+            let sent = json(&page);
+            assert_eq!(sent["url"], serde_json::Value::Null);
+            assert!(!sent.to_string().contains(STATE), "{sent}");
+            let fields: Vec<&String> = sent.as_object().unwrap().keys().collect();
+            assert_eq!(fields, ["expires_at", "url"]);
+        }
+    }
 }

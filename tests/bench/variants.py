@@ -24,7 +24,7 @@ TINY_PAGE = """<!doctype html>
 TINY_SCRIPTS = {
     "tiny-page": 'window.__TAURI_INTERNALS__.invoke("status");\n',
     "tiny-page-listen": """const ipc = window.__TAURI_INTERNALS__;
-ipc.invoke("plugin:event|listen", { event: "status", target: { kind: "Any" }, handler: ipc.transformCallback(() => {}) })
+ipc.invoke("watch_status", { channel: `__CHANNEL__:${ipc.transformCallback(() => {})}` })
   .then(() => ipc.invoke("status"));
 """,
 }
@@ -42,7 +42,7 @@ VARIANTS = {
         ("src-tauri/src/desktop.rs", "            register_scheme(&handle);\n", ""),
     ], []),
     "tiny-page": ("Kanka Link's UI replaced by a page that only calls `status` (the bare app's page)", [], []),
-    "tiny-page-listen": ("the tiny page, subscribing to the `status` event before it calls `status`, as "
+    "tiny-page-listen": ("the tiny page, subscribing to statuses (`watch_status`) before it calls `status`, as "
                          "Kanka Link's page did before `ebe8f62` (two IPC round trips before the first command)",
                          [], []),
     "blocking-1.7.0": ("the `blocking` crate (zbus's thread pool) at 1.7.0 instead of the pinned 1.6.2: "

@@ -32,6 +32,8 @@ CLIENT_ID = "7"
 CLIENT_SECRET = "e2e-secret-" + os.urandom(8).hex()
 WITH_ENV = E2E / "kanka-link-configured-by-environment"
 BY_HAND = E2E / "kanka-link-configured-by-hand"
+# Configured, but with a PATH where no opener (xdg-open, gio, ...) is found: no browser opens.
+NO_BROWSER = E2E / "kanka-link-without-a-browser"
 
 world = {}
 
@@ -136,6 +138,7 @@ def setUpModule():
     by_hand = {k: v for k, v in configured.items() if k in ("KANKA_LINK_E2E_DIR", "BROWSER")}
     write_wrapper(WITH_ENV, configured)
     write_wrapper(BY_HAND, by_hand)
+    write_wrapper(NO_BROWSER, {**configured, "PATH": "/nonexistent"})
     driver_port, native_port = free_port(), free_port()
     driver_log = open(E2E / "tauri-driver.log", "w")
     driver = subprocess.Popen(
@@ -213,7 +216,7 @@ class Window(unittest.TestCase):
                    *seen["refresh_tokens"], *world.get("tokens", set())]
         assert seen["access_tokens"] and seen["code_verifiers"], "the run issued tokens and sent verifiers"
         # The test's own launchers carry the client secret in their environment; the sandbox prints it.
-        ours = {WITH_ENV, BY_HAND, E2E / "sandbox.log"}
+        ours = {WITH_ENV, BY_HAND, NO_BROWSER, E2E / "sandbox.log"}
         files = [path for path in HOME.rglob("*") if path.is_file() and not path.is_symlink() and path not in ours]
         leaks = [f"{path} holds a {kind}" for path in files for kind, secret in classify(seen) if secret.encode()
                  in path.read_bytes()]
@@ -376,22 +379,43 @@ class Window(unittest.TestCase):
         self.assertIsNone(keychain("access-token"))
         self.assertIsNone(keychain("refresh-token"))
 
+    def sign_in_address(self):
+        """The address the page was given to copy ('' when it has none), as the page sees it."""
+        return self.session.script("return document.getElementById('authorize-url').value;")
+
     def test_09_waiting_and_failing(self):
         consent("ignore")
         self.click("#connect")
         self.session.wait_for("the wait", lambda: "Waiting for Kanka in your browser…" in self.session.text("#progress"))
-        address = self.session.wait_for("the address to copy", lambda: (e := self.session.find("#authorize-url"))
-                                        and e.displayed() and e.attribute("value"))
-        self.assertTrue(address.startswith(world["kanka"] + "/oauth/authorize?"), address)
+        self.session.wait_for("the countdown", lambda: "times out in" in self.session.text("#remaining"))
+        # The browser has the page: the window is not given its address (it carries the state).
+        self.assertFalse(self.session.find("#authorize-url").displayed())
+        self.assertEqual(self.sign_in_address(), "")
         self.shot("waiting")
-        # Closed and opened again while waiting: the same sign-in, its address shown again.
+        # Closed and opened again while waiting: the same sign-in, its countdown, still no address.
         self.close()
         self.open()
         self.wait_state("connecting")
-        again = self.session.wait_for("the address again", lambda: (e := self.session.find("#authorize-url"))
-                                      and e.displayed() and e.attribute("value"))
-        self.assertEqual(again, address)
+        self.session.wait_for("the countdown again", lambda: "times out in" in self.session.text("#remaining"))
+        self.assertFalse(self.session.find("#authorize-url").displayed())
+        self.assertEqual(self.sign_in_address(), "")
         self.click("#cancel")
+        self.wait_state("disconnected")
+        # No browser can be opened: the window says so and shows the address to copy.
+        self.close()
+        self.open(NO_BROWSER)
+        self.wait_state("disconnected")
+        self.click("#connect")
+        self.session.wait_for("the notice", lambda: "No browser could be opened." in self.message())
+        address = self.session.wait_for("the address to copy", lambda: (e := self.session.find("#authorize-url"))
+                                        and e.displayed() and e.attribute("value"))
+        self.assertTrue(address.startswith(world["kanka"] + "/oauth/authorize?"), address)
+        self.assertIn("state=", address)
+        self.shot("waiting-without-a-browser")
+        self.click("#cancel")
+        self.wait_state("disconnected")
+        self.close()
+        self.open()
         self.wait_state("disconnected")
         # Kanka failing during the exchange: an error with its hint, nothing stored.
         sandbox_call("/__sandbox/faults", {"path": "/oauth/token", "status": 500, "count": 1})
@@ -462,6 +486,52 @@ class Window(unittest.TestCase):
         self.assertEqual(status["state"], "connected")
         self.assertEqual(set(status), {"state", "account", "expires_at", "refreshed_at", "next_refresh_at",
                                        "last_error"}, "the status carries no token")
+
+    def test_12_the_page_hears_no_deep_link(self):
+        # tauri-plugin-deep-link emits every deep link, code and state, as `deep-link://new-url`
+        # to whoever listens. The page may listen to no event at all: every attempt is refused,
+        # and a deep link that arrives meanwhile reaches no page script. The probe stands in for
+        # Tauri's listener table, which every event delivered to the page reads first.
+        outcome = self.session.script_async("""
+            const done = arguments[arguments.length - 1];
+            const ipc = window.__TAURI_INTERNALS__;
+            const probe = window.__probe = { lookups: [], heard: [], refused: [], allowed: [] };
+            Object.defineProperty(window, '__internal_unstable_listeners_object_id__', {
+              value: new Proxy(Object.create(null), {
+                get: (table, name) => { probe.lookups.push(String(name)); return Reflect.get(table, name); },
+              }),
+            });
+            const attempt = (event) => ipc.invoke('plugin:event|listen', {
+                event, target: { kind: 'Any' },
+                handler: ipc.transformCallback((heard) => probe.heard.push(JSON.stringify(heard))),
+              }).then(() => probe.allowed.push(event), (error) => probe.refused.push(String(error)));
+            // Tries again and again while the test delivers a deep link, until told to stop.
+            probe.trying = true;
+            (async () => { while (probe.trying) { await attempt('deep-link://new-url'); await attempt('status');
+              await new Promise((r) => setTimeout(r, 20)); } })();
+            Promise.all([attempt('deep-link://new-url'), attempt('status')]).then(() => {
+              probe.lookups.length = 0;
+              done({ refused: probe.refused.slice(), allowed: probe.allowed.slice() });
+            });""")
+        self.assertNotIn("ignored", self.message())
+        state_before = self.state()
+        code, state = "e2e-probe-code-" + os.urandom(4).hex(), "e2e-probe-state-" + os.urandom(4).hex()
+        gio_open(f"kanka-link://oauth/callback?code={code}&state={state}")
+        # The app refused it, and its status came to the page through the page's own channel.
+        self.session.wait_for("the refusal", lambda: "ignored" in self.message())
+        time.sleep(1)  # anything the app sent the page with it has landed by now
+        probe = self.session.script("window.__probe.trying = false; return window.__probe;")
+        self.assertEqual(probe["heard"], [], "a handler of the page heard an event")
+        self.assertEqual(probe["lookups"], [], "an event was delivered to the page")
+        self.assertNotIn(state, json.dumps(probe))
+        self.assertEqual(outcome["allowed"] + probe["allowed"], [], "the page could listen")
+        self.assertGreaterEqual(len(outcome["refused"]), 2, outcome)
+        self.assertGreater(len(probe["refused"]), len(outcome["refused"]), "the page kept trying as the link arrived")
+        self.assertTrue(all("not allowed" in refusal for refusal in probe["refused"]), probe["refused"])
+        page = self.session.script("return document.documentElement.outerHTML;")
+        self.assertNotIn(state, page)
+        self.assertNotIn(code, page)
+        self.assertEqual(self.state(), state_before)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 // What the window shows for each status and each thing the user does, including the races
-// between the "status" events and the commands' answers.
+// between the statuses the channel pushes and the commands' answers.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { importUi } from "./transpile.mjs";
@@ -40,12 +40,11 @@ const connectedStatus = {
 const status = (changes) => ({ ...disconnectedStatus, ...changes });
 const connected = (changes) => ({ ...connectedStatus, ...changes });
 const error = (code, message = `${code} happened.`, hint = `Do something about ${code}.`) => ({ code, message, hint });
-const started = (changes) => ({
-  url: "https://app.kanka.io/oauth/authorize?client_id=1&state=abc",
-  expires_at: iso(600_000),
-  browser_opened: true,
-  ...changes,
-});
+// What connect answers when a browser opened: no address (it carries the sign-in's state).
+const started = (changes) => ({ expires_at: iso(600_000), url: null, ...changes });
+// ... and when none could be opened: the address, for the user to copy.
+const ADDRESS = "https://app.kanka.io/oauth/authorize?client_id=1&state=abc";
+const noBrowser = () => started({ url: ADDRESS });
 const at = (...statuses) => statuses.reduce(receiveStatus, initialUi);
 
 describe("each state", () => {
@@ -246,20 +245,20 @@ describe("messages", () => {
 });
 
 describe("signing in", () => {
-  test("connect, wait with the address and the time left, then connected", () => {
+  test("connect, wait with the time left and no address (the browser has it), then connected", () => {
     let ui = begin(at(disconnectedStatus), "connect", "sign-in");
     assert.deepEqual(show(ui).actions, ["connect"], "nothing changes until connect answers");
     ui = signInStarted(finish(ui), started());
     let view = show(ui);
     assert.equal(view.progress, "Waiting for Kanka in your browser…");
     assert.deepEqual(view.actions, ["open-again", "cancel"]);
-    assert.deepEqual(view.waiting, { url: started().url, remaining: "The sign-in times out in 10:00." });
+    assert.deepEqual(view.waiting, { url: null, remaining: "The sign-in times out in 10:00." });
     assert.equal(view.redrawIn, 1000, "the countdown, at 10:00, reads 9:59 a second later");
     assert.equal(view.message, null, "a browser opened: nothing to say");
     assert.equal(show(ui, new Date(NOW.getTime() + 61_000)).waiting.remaining, "The sign-in times out in 8:59.");
 
     ui = receiveStatus(ui, status({ state: "connecting" }));
-    assert.equal(show(ui).waiting.url, started().url);
+    assert.equal(show(ui).waiting.url, null);
     // Until the core says the sign-in ended, the window waits with it.
     assert.equal(show(ui, new Date(NOW.getTime() + 600_000)).waiting.remaining, "The sign-in has timed out.");
     ui = receiveStatus(ui, connectedStatus);
@@ -269,13 +268,17 @@ describe("signing in", () => {
     assert.equal(view.details.account, "Connected as Ada");
   });
 
-  test("without a browser, it says to copy the address, until the sign-in ends", () => {
+  test("without a browser, it shows the address to copy, until the sign-in ends", () => {
     let ui = begin(at(disconnectedStatus), "connect", "sign-in");
     ui = receiveStatus(ui, status({ state: "connecting" }));
-    ui = signInStarted(finish(ui), started({ browser_opened: false }));
+    ui = signInStarted(finish(ui), noBrowser());
     let view = show(ui);
     assert.equal(view.message.text, "No browser could be opened.");
     assert.match(view.message.hint, /Copy the address below into a browser/);
+    assert.equal(view.waiting.url, ADDRESS);
+    // "Open again" found a browser this time: its answer has no address, and none is shown.
+    ui = signInStarted(finish(begin(ui, "open-again", "side")), started());
+    assert.equal(show(ui).waiting.url, null);
     ui = receiveStatus(ui, connectedStatus);
     view = show(ui);
     assert.equal(view.message, null);
@@ -286,7 +289,7 @@ describe("signing in", () => {
     let ui = begin(at(disconnectedStatus), "connect", "sign-in");
     ui = receiveStatus(ui, status({ state: "connecting" }));
     ui = receiveStatus(ui, connectedStatus);
-    ui = signInStarted(finish(ui), started({ browser_opened: false }));
+    ui = signInStarted(finish(ui), noBrowser());
     const view = show(ui);
     assert.equal(view.waiting, null);
     assert.equal(view.message, null);
@@ -319,7 +322,7 @@ describe("signing in", () => {
   });
 
   test("a refused answer while waiting is shown and the wait goes on", () => {
-    let ui = signInStarted(finish(begin(at(disconnectedStatus), "connect", "sign-in")), started({ browser_opened: false }));
+    let ui = signInStarted(finish(begin(at(disconnectedStatus), "connect", "sign-in")), noBrowser());
     ui = receiveStatus(ui, status({ state: "connecting" }));
     const forged = error("state_mismatch");
     ui = receiveStatus(ui, status({ state: "connecting", last_error: forged }));
@@ -374,15 +377,17 @@ test("fixFor follows the error code", () => {
 });
 
 describe("a sign-in that waited through a restart", () => {
-  const page = { url: "http://127.0.0.1:1/oauth/authorize?state=s", expires_at: iso(5 * 60_000), browser_opened: true };
+  // What sign_in_page answers: the countdown, no address ("Open again" opens the page).
+  const page = { expires_at: iso(5 * 60_000), url: null };
 
-  test("asks for its page once, then shows its address", () => {
+  test("asks for its page once, then shows its countdown without an address", () => {
     const waiting = receiveStatus(initialUi, status({ state: "connecting" }));
     assert.equal(model.needsSignInPage(waiting), true);
     const resumed = model.signInResumed(waiting, page);
     assert.equal(model.needsSignInPage(resumed), false);
-    assert.equal(resumed.signIn.started.url, page.url);
-    assert.equal(show(resumed).waiting.url, page.url);
+    assert.deepEqual(show(resumed).waiting, { url: null, remaining: "The sign-in times out in 5:00." });
+    assert.equal(show(resumed).message, null, "no notice about a browser");
+    assert.deepEqual(show(resumed).actions, ["open-again", "cancel"]);
   });
 
   test("is not asked for when nothing waits, or the page is gone", () => {

@@ -1,5 +1,6 @@
-// The contract with the Rust side: what the commands return and the "status" event carries.
-// The window only ever sees status, never a token or a secret.
+// The contract with the Rust side: what the commands return and the status channel carries.
+// The window sees status, never a token or a secret; a sign-in's address (with its `state`) only
+// when it must show it for the user to copy.
 
 export const STATES = ["disconnected", "connecting", "connected", "refreshing", "reconnect_needed", "error"] as const;
 export type State = (typeof STATES)[number];
@@ -26,9 +27,9 @@ export interface Status {
 }
 
 export interface SignInStarted {
-  url: string;
   expires_at: string;
-  browser_opened: boolean;
+  /** Kanka's consent page, only when no browser could be opened: the user copies it. */
+  url: string | null;
 }
 
 export interface DisconnectNotice {

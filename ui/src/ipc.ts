@@ -1,8 +1,7 @@
-// Typed wrappers of the core's commands and its one event. Every failure becomes a CommandError,
-// an ErrorInfo, whether the core or Tauri itself refused.
+// Typed wrappers of the core's commands and its status channel. Every failure becomes a
+// CommandError, an ErrorInfo, whether the core or Tauri itself refused.
 
-import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
-import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import {
   asErrorInfo,
   isStatus,
@@ -46,12 +45,17 @@ async function callForStatus(command: string): Promise<Status> {
   return status;
 }
 
-/** Every status the core sends from now on; `onUnreadable` hears of payloads that are not one. */
-export function onStatus(handler: (status: Status) => void, onUnreadable: (error: ErrorInfo) => void): Promise<UnlistenFn> {
-  return listen<unknown>("status", (event) => {
-    if (isStatus(event.payload)) handler(event.payload);
+/**
+ * Every status the core sends from now on, the current one first, through a channel of this
+ * page's own: the window may listen to no event (src-tauri/src/engine.rs says why).
+ * `onUnreadable` hears of messages that are not a status.
+ */
+export function onStatus(handler: (status: Status) => void, onUnreadable: (error: ErrorInfo) => void): Promise<void> {
+  const channel = new Channel<unknown>((message) => {
+    if (isStatus(message)) handler(message);
     else onUnreadable(UNREADABLE_STATUS);
   });
+  return call<void>("watch_status", { channel });
 }
 
 export const getStatus = () => callForStatus("status");

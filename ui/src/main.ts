@@ -1,5 +1,5 @@
-// Start-up and wiring: buttons call commands, statuses come back as events, and every change
-// goes through the reducers of model.ts before view.ts draws it.
+// Start-up and wiring: buttons call commands, statuses come back through the status channel,
+// and every change goes through the reducers of model.ts before view.ts draws it.
 
 import { asErrorInfo, type Status } from "./contract.ts";
 import * as ipc from "./ipc.ts";
@@ -117,24 +117,23 @@ buttons["copy-url"].addEventListener("click", async () => {
 
 async function start(): Promise<void> {
   update(ui);
-  // Ask at once, so the window shows the real state one round trip sooner; subscribe; then ask
-  // again, since a change between the first answer and the subscription is in no event we get.
-  // Events are full snapshots and every change sends one, so once an event has arrived any
+  // Ask at once, so the window shows the real state one round trip sooner (bench variant
+  // tiny-page-listen), then subscribe: the channel sends the current status first, and every
+  // change after it. Statuses are full snapshots, so once one has come through the channel the
   // answer to `status` can only be as new, or older.
-  let eventsSeen = 0;
-  const apply = async (answer: Promise<Status>) => {
+  let statusesSeen = 0;
+  const first = (async (answer: Promise<Status>) => {
     try {
       const status = await answer;
-      if (eventsSeen === 0) update(receiveStatus(ui, status));
+      if (statusesSeen === 0) update(receiveStatus(ui, status));
     } catch (reason) {
       update(fail(ui, asErrorInfo(reason)));
     }
-  };
-  const first = apply(ipc.getStatus());
+  })(ipc.getStatus());
   try {
     await ipc.onStatus(
       (status) => {
-        eventsSeen += 1;
+        statusesSeen += 1;
         update(receiveStatus(ui, status));
       },
       (error) => update(notify(ui, error.message, error.hint, "error")),
@@ -143,7 +142,6 @@ async function start(): Promise<void> {
     update(fail(ui, asErrorInfo(reason)));
   }
   await first;
-  await apply(ipc.getStatus());
 }
 
 void start();

@@ -138,7 +138,8 @@ export function signInStarted(ui: UiState, started: SignInStarted): UiState {
   // Already over (its statuses came first): nothing to wait for.
   if (!ui.signIn) return ui;
   const next: UiState = { ...ui, signIn: { ...ui.signIn, started } };
-  if (started.browser_opened) return next;
+  // An address comes only when no browser could be opened.
+  if (started.url === null) return next;
   return notify(
     next,
     "No browser could be opened.",

@@ -20,11 +20,25 @@ const STATE_BYTES: u32 = 32;
 /// 48 random bytes make a 64-character verifier (RFC 7636 allows 43 to 128).
 const VERIFIER_BYTES: u32 = 48;
 
-/// What the UI may show: the page to open (no secret in it), and until when we wait.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The page to open, and until when we wait. The URL carries the sign-in's `state`: it goes to
+/// the browser, and to the window only when no browser could be opened (the app's `SignInPage`).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct AuthorizationRequest {
     pub url: Url,
     pub expires_at: DateTime<Utc>,
+}
+
+/// Shows where the page is, never its query: the `state` is in it.
+impl std::fmt::Debug for AuthorizationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut page = self.url.clone();
+        page.set_query(None);
+        page.set_fragment(None);
+        f.debug_struct("AuthorizationRequest")
+            .field("url", &format_args!("{page}?[redacted]"))
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// `Debug` shows no secret: the state and verifier types redact themselves.

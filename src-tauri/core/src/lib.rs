@@ -82,6 +82,12 @@ mod redaction_tests {
         assert!(!debug.contains(pending.verifier.secret().as_str()), "PendingAuthorization leaks: {debug}");
         assert!(!debug.contains(pending.state.secret().as_str()), "PendingAuthorization leaks: {debug}");
 
+        let request = pending.request(&config);
+        let debug = format!("{request:?}");
+        assert!(request.url.as_str().contains(pending.state.secret().as_str()), "the URL carries the state");
+        assert!(!debug.contains(pending.state.secret().as_str()), "AuthorizationRequest leaks its state: {debug}");
+        assert!(debug.contains("/oauth/authorize") && debug.contains("expires_at"), "{debug}");
+
         let url = format!("kanka-link://oauth/callback?code={SECRET}&state={SECRET}");
         let callback = callback::parse(&url, &config).unwrap();
         assert_redacted("Callback", format!("{callback:?}"));
