@@ -18,6 +18,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Kanka's answers are a few kilobytes; anything far larger is not Kanka.
 const MAX_BODY: usize = 256 * 1024;
+/// The longest `Retry-After` taken as said. A server asking for more than a day (or for the year
+/// 9999) does not mean it, and a bounded wait can be added to any clock reading without
+/// overflowing; the refresh timer bounds it further (`timer::retry_time`).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Clone)]
 pub struct Http {
@@ -112,14 +116,18 @@ pub async fn read_body(mut response: Response, url: &Url) -> Result<Vec<u8>> {
     Ok(body)
 }
 
-/// `Retry-After` in seconds or as an HTTP date.
+/// `Retry-After` in seconds or as an HTTP date (RFC 9110, section 10.2.3), at most
+/// [`MAX_RETRY_AFTER`]. A date in the past asks for no wait.
 pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More digits than a u64 holds is still a number of seconds: a very long one.
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER));
     }
     let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
-    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+    // Subtracting two dates cannot overflow in chrono (the difference of its extremes fits).
+    Some((at - now).to_std().unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER))
 }
 
 pub fn transport_error(url: &Url, error: &reqwest::Error) -> Error {
@@ -217,6 +225,50 @@ mod tests {
         assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(60)));
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&headers, now), None);
+    }
+
+    #[test]
+    fn retry_after_is_at_most_a_day_and_never_negative() {
+        let now = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z").unwrap().with_timezone(&Utc);
+        let read = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(RETRY_AFTER, HeaderValue::from_static(value));
+            retry_after(&headers, now)
+        };
+        assert_eq!(read("86400"), Some(MAX_RETRY_AFTER));
+        for huge in ["99999999999", "18446744073709551615", "18446744073709551616", "999999999999999999999999999"] {
+            assert_eq!(read(huge), Some(MAX_RETRY_AFTER), "{huge}");
+        }
+        assert_eq!(read("Fri, 31 Dec 9999 23:59:59 GMT"), Some(MAX_RETRY_AFTER));
+        assert_eq!(read("Thu, 01 Jan 1970 00:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(read("-5"), None);
+        assert_eq!(read("1.5"), None);
+    }
+
+    /// HTTP dates of any date chrono holds (years of up to six digits), numbers of seconds of any
+    /// size, and any text at all.
+    fn any_retry_after() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            crate::record::tests::any_date().prop_map(|d| d.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
+            any::<u64>().prop_map(|s| s.to_string()),
+            "[0-9]{1,40}",
+            "[ -~]{0,60}",
+            any::<String>(),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn retry_after_never_panics_and_stays_within_a_day(
+            value in any_retry_after(), now in crate::record::tests::any_date(),
+        ) {
+            let Ok(value) = HeaderValue::from_str(&value) else { return Ok(()) };
+            let mut headers = HeaderMap::new();
+            headers.insert(RETRY_AFTER, value);
+            let wait = retry_after(&headers, now);
+            proptest::prop_assert!(wait.is_none_or(|w| w <= MAX_RETRY_AFTER), "{wait:?}");
+        }
     }
 
     #[test]

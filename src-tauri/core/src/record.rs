@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use oauth2::RefreshToken;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -14,6 +14,7 @@ use crate::api::Account;
 use crate::error::{Error, ErrorInfo, Result, json_problem};
 use crate::files;
 use crate::lock::LockGuard;
+use crate::token_endpoint::MAX_LIFETIME;
 
 const FORMAT_VERSION: u32 = 1;
 
@@ -33,6 +34,40 @@ pub struct Record {
 }
 
 impl Record {
+    /// The file's contents, checked. The error says in words why they are refused.
+    pub(crate) fn parse(bytes: &[u8]) -> std::result::Result<Record, String> {
+        let record: Record =
+            serde_json::from_slice(bytes).map_err(|e| format!("it is damaged ({})", json_problem(&e)))?;
+        if record.version > FORMAT_VERSION {
+            return Err("it was written by a newer Kanka Link".to_owned());
+        }
+        record.check_dates().map_err(|problem| format!("it is damaged ({problem})"))?;
+        Ok(record)
+    }
+
+    /// Refuses dates no Kanka Link writes, rather than acting on them: every date here is a clock
+    /// reading, or one plus a lifetime that `token_endpoint` bounds. Believed, a date at chrono's
+    /// limits or an expiry centuries away would keep a dead token unrefreshed for good, and an
+    /// expiry before the pair was issued says the file is not what it claims. A refused file
+    /// shows as a storage error; signing in again writes a good one.
+    fn check_dates(&self) -> std::result::Result<(), &'static str> {
+        let mut dates = self.connection.iter().flat_map(|c| [c.refreshed_at, c.expires_at]).chain(self.pending_until);
+        // RFC 3339, the file's format, has four-digit years; chrono also reads and writes others.
+        if dates.any(|date| !(0..=9999).contains(&date.year())) {
+            return Err("a date outside the years 0 to 9999");
+        }
+        if let Some(c) = &self.connection {
+            let lifetime = c.expires_at - c.refreshed_at;
+            if lifetime < TimeDelta::zero() {
+                return Err("the token expires before it was issued");
+            }
+            if lifetime.to_std().is_ok_and(|lifetime| lifetime > MAX_LIFETIME) {
+                return Err("the token lives longer than any Kanka Link believes");
+            }
+        }
+        Ok(())
+    }
+
     /// The sign-in wait is over. How it ended, when known, explains a late answer to it.
     pub fn end_wait(&mut self, closed: Option<ClosedAttempt>) {
         self.pending_until = None;
@@ -85,9 +120,18 @@ pub struct Connection {
 
 impl Connection {
     /// Three quarters into the token's life: early enough to survive a few failed attempts.
+    /// Always between `refreshed_at` and `expires_at`; at `refreshed_at` (due at once, so a
+    /// refresh replaces the pair) if the expiry is not after it, which a loaded file never has.
     pub fn refresh_at(&self) -> DateTime<Utc> {
-        let lifetime = self.expires_at - self.refreshed_at;
-        self.refreshed_at + lifetime * 3 / 4
+        // The difference of two dates fits a TimeDelta with room to spare (chrono's range is
+        // about ±262,000 years, a TimeDelta's about ±292 million), so these only fail for a
+        // negative lifetime, and then the checked forms say so instead of panicking.
+        let lifetime = (self.expires_at - self.refreshed_at).max(TimeDelta::zero());
+        lifetime
+            .checked_mul(3)
+            .and_then(|l| l.checked_div(4))
+            .and_then(|l| self.refreshed_at.checked_add_signed(l))
+            .unwrap_or(self.refreshed_at)
     }
 
     pub fn describes(&self, refresh_token: &RefreshToken) -> bool {
@@ -101,8 +145,14 @@ pub fn fingerprint(refresh_token: &RefreshToken) -> String {
     digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
+/// When a pair obtained at `now` expires. The lifetime is taken as at most [`MAX_LIFETIME`] (what
+/// `token_endpoint` believes), so loading never refuses what this wrote. Past chrono's last date
+/// (a clock reading there is not a real one) it saturates rather than panicking.
 pub fn lifetime_end(now: DateTime<Utc>, lifetime: Duration) -> DateTime<Utc> {
-    now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::MAX)
+    TimeDelta::from_std(lifetime.min(MAX_LIFETIME))
+        .ok()
+        .and_then(|lifetime| now.checked_add_signed(lifetime))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 #[derive(Debug)]
@@ -127,12 +177,7 @@ impl RecordFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Record::default()),
             Err(e) => return Err(self.failed(e.to_string())),
         };
-        let record: Record =
-            serde_json::from_slice(&bytes).map_err(|e| self.failed(format!("it is damaged ({})", json_problem(&e))))?;
-        if record.version > FORMAT_VERSION {
-            return Err(self.failed("it was written by a newer Kanka Link".to_owned()));
-        }
-        Ok(record)
+        Record::parse(&bytes).map_err(|detail| self.failed(detail))
     }
 
     /// Only under the connection lock, so two processes never interleave their changes.
@@ -152,8 +197,142 @@ impl RecordFile {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn at(timestamp: i64, nanos: u32) -> DateTime<Utc> {
+        DateTime::from_timestamp(timestamp, nanos).expect("a timestamp within chrono's range")
+    }
+
+    /// Any date chrono can hold, with its first and last days and the present weighted in.
+    pub(crate) fn any_date() -> impl Strategy<Value = DateTime<Utc>> {
+        let (min, max) = (DateTime::<Utc>::MIN_UTC.timestamp(), DateTime::<Utc>::MAX_UTC.timestamp());
+        prop_oneof![
+            (min..=max, 0..1_000_000_000u32).prop_map(|(s, n)| at(s, n)),
+            (1_700_000_000..1_900_000_000i64).prop_map(|s| at(s, 0)),
+            (0..400 * 86_400i64).prop_map(move |s| at(max - s, 999_999_999)),
+            (0..400 * 86_400i64).prop_map(move |s| at(min + s, 0)),
+            Just(DateTime::<Utc>::MIN_UTC),
+            Just(DateTime::<Utc>::MAX_UTC),
+        ]
+    }
+
+    /// A connection with any dates, as a damaged or hostile file may hold.
+    pub(crate) fn any_connection() -> impl Strategy<Value = Connection> {
+        (any_date(), any_date(), any::<bool>()).prop_map(|(refreshed_at, expires_at, reconnect_needed)| Connection {
+            account: None,
+            refreshed_at,
+            expires_at,
+            reconnect_needed,
+            fingerprint: "f".repeat(24),
+        })
+    }
+
+    fn file_with(refreshed_at: &str, expires_at: &str) -> Vec<u8> {
+        let connection = serde_json::json!({
+            "account": null, "refreshed_at": refreshed_at, "expires_at": expires_at,
+            "reconnect_needed": false, "fingerprint": "f",
+        });
+        serde_json::to_vec(&serde_json::json!({ "version": 1, "connection": connection })).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn lifetime_end_never_panics_and_adds_at_most_the_believed_lifetime(
+            now in any_date(), secs in any::<u64>(), nanos in 0..1_000_000_000u32,
+        ) {
+            let lifetime = Duration::new(secs, nanos);
+            let end = lifetime_end(now, lifetime);
+            let added = (end - now).to_std().ok();
+            prop_assert!(added.is_some_and(|added| added <= lifetime.min(MAX_LIFETIME)), "{now} + {lifetime:?} = {end}");
+            if end != DateTime::<Utc>::MAX_UTC {
+                prop_assert_eq!(added, Some(lifetime.min(MAX_LIFETIME)));
+            }
+        }
+
+        #[test]
+        fn refresh_at_never_panics_and_lies_within_the_lifetime(connection in any_connection()) {
+            let due = connection.refresh_at();
+            if connection.expires_at >= connection.refreshed_at {
+                prop_assert!(connection.refreshed_at <= due && due <= connection.expires_at, "{connection:?}: {due}");
+            } else {
+                prop_assert_eq!(due, connection.refreshed_at);
+            }
+        }
+
+        /// Dates as chrono writes them (years past 9999 with a sign) and as anything may write them.
+        #[test]
+        fn loading_never_panics_and_accepts_only_possible_dates(
+            refreshed_at in any_date(), expires_at in any_date(), pending_until in proptest::option::of(any_date()),
+            junk in "\\PC{0,40}", junk_in in 0..4u8,
+        ) {
+            let text = |date: DateTime<Utc>| serde_json::to_value(date).unwrap();
+            let mut connection = serde_json::json!({
+                "account": null, "refreshed_at": text(refreshed_at), "expires_at": text(expires_at),
+                "reconnect_needed": false, "fingerprint": "f",
+            });
+            let mut pending = pending_until.map(text);
+            match junk_in {
+                0 => connection["refreshed_at"] = junk.clone().into(),
+                1 => connection["expires_at"] = junk.clone().into(),
+                2 => pending = Some(junk.clone().into()),
+                _ => {}
+            }
+            let file = serde_json::json!({ "version": 1, "connection": connection, "pending_until": pending });
+            let Ok(record) = Record::parse(&serde_json::to_vec(&file).unwrap()) else { return Ok(()) };
+            let c = record.connection.as_ref().unwrap();
+            let dates = [Some(c.refreshed_at), Some(c.expires_at), record.pending_until];
+            prop_assert!(dates.iter().flatten().all(|d| (0..=9999).contains(&d.year())), "{record:?}");
+            prop_assert!((c.expires_at - c.refreshed_at).to_std().is_ok_and(|l| l <= MAX_LIFETIME), "{record:?}");
+            if junk_in == 3 {
+                let possible = |d: DateTime<Utc>| (0..=9999).contains(&d.year());
+                prop_assert!(possible(refreshed_at) && possible(expires_at) && pending_until.is_none_or(possible));
+            }
+        }
+
+        #[test]
+        fn loading_never_panics_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = Record::parse(&bytes);
+        }
+    }
+
+    #[test]
+    fn impossible_dates_are_refused_as_damage_and_possible_ones_kept() {
+        // Each read as a date (chrono reads six-digit years with a sign), then refused for it.
+        let refused = |refreshed: &str, expires: &str, why: &str| {
+            let err = Record::parse(&file_with(refreshed, expires)).unwrap_err();
+            assert_eq!(err, format!("it is damaged ({why})"), "{refreshed} {expires}");
+        };
+        let (outside, before, too_long) = (
+            "a date outside the years 0 to 9999",
+            "the token expires before it was issued",
+            "the token lives longer than any Kanka Link believes",
+        );
+        refused("2026-11-27T12:00:00Z", "2026-11-27T11:59:59Z", before);
+        refused("-262143-01-01T00:00:00Z", "+262142-12-31T23:59:59.999999999Z", outside);
+        refused("+262142-12-31T23:59:59.999999999Z", "+262142-12-31T23:59:59.999999999Z", outside);
+        refused("-0001-12-31T23:59:59Z", "2026-11-27T12:00:00Z", outside);
+        refused("2026-11-27T12:00:00Z", "9999-12-31T23:59:59Z", too_long);
+        refused("9999-12-31T23:00:00Z", "+10000-01-01T00:00:00Z", outside);
+        let kept = |refreshed: &str, expires: &str| Record::parse(&file_with(refreshed, expires)).unwrap();
+        kept("2026-11-27T12:00:00Z", "2027-11-27T12:00:00Z");
+        kept("2026-11-27T12:00:00Z", "2026-11-27T12:00:00Z");
+        let start = at(1_795_000_000, 0);
+        kept(&start.to_rfc3339(), &lifetime_end(start, Duration::MAX).to_rfc3339());
+        let pending = serde_json::json!({ "version": 1, "pending_until": "+262142-12-31T23:59:59Z" });
+        assert_eq!(Record::parse(&serde_json::to_vec(&pending).unwrap()), Err(format!("it is damaged ({outside})")));
+    }
+
+    #[test]
+    fn a_refused_file_is_reported_with_its_path() {
+        let dir = crate::files::tests::temp_dir("record-dates");
+        let file = RecordFile::new(dir.join("connection.json"));
+        std::fs::write(file.path(), file_with("2026-11-27T12:00:00Z", "2020-01-01T00:00:00Z")).unwrap();
+        let err = file.load().unwrap_err();
+        assert!(matches!(err, Error::Storage { .. }), "{err:?}");
+        assert!(err.to_string().contains("connection.json") && err.to_string().contains("expires before"), "{err}");
+    }
 
     #[test]
     fn refresh_is_due_three_quarters_into_the_lifetime() {

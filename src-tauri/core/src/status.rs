@@ -148,6 +148,32 @@ mod tests {
         assert_eq!(Status::derive(&failed, Activity::Idle, now()).state, State::Error);
     }
 
+    proptest::proptest! {
+        /// Any dates, as a damaged file or a clock anywhere in chrono's range may give.
+        #[test]
+        fn derive_never_panics_for_any_dates(
+            connection in proptest::option::of(crate::record::tests::any_connection()),
+            pending_until in proptest::option::of(crate::record::tests::any_date()),
+            retry_at in crate::record::tests::any_date(),
+            now in crate::record::tests::any_date(),
+        ) {
+            let record = Record { connection: connection.clone(), pending_until, ..Record::default() };
+            for activity in [Activity::Idle, Activity::Refreshing, Activity::RetryAt(retry_at)] {
+                let status = Status::derive(&record, activity, now);
+                let expected = match &connection {
+                    Some(c) if c.reconnect_needed => None,
+                    Some(_) if activity == Activity::RetryAt(retry_at) => Some(retry_at),
+                    Some(c) => Some(c.refresh_at()),
+                    None => None,
+                };
+                proptest::prop_assert_eq!(status.next_refresh_at, expected);
+                proptest::prop_assert_eq!(status.expires_at, connection.as_ref().map(|c| c.expires_at));
+                proptest::prop_assert_eq!(status.state == State::Connecting, activity != Activity::Refreshing
+                    && pending_until.is_some_and(|until| until > now));
+            }
+        }
+    }
+
     #[test]
     fn the_status_serialises_as_documented() {
         let json = serde_json::to_value(Status::derive(&connected(), Activity::Idle, now())).unwrap();

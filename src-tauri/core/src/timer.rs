@@ -17,8 +17,9 @@ use crate::status::Activity;
 
 pub const MAX_NAP: Duration = Duration::from_secs(3600);
 const FIRST_RETRY: Duration = Duration::from_secs(1);
-const MAX_RETRY_GAP: Duration = Duration::from_secs(3600);
-const MIN_RETRY_GAP: Duration = Duration::from_millis(500);
+/// The longest wait before a retry, whatever the failure and whatever a server asks.
+pub(crate) const MAX_RETRY_GAP: Duration = Duration::from_secs(3600);
+pub(crate) const MIN_RETRY_GAP: Duration = Duration::from_millis(500);
 
 /// The background work of a long-running app, stopped at a safe point: never while a refresh
 /// is under way, whose answer would be lost with it.
@@ -139,9 +140,11 @@ impl Linker {
     }
 }
 
-/// Exponential backoff with jitter: about 1 s, 2 s, 4 s … capped at an hour, never sooner than a
-/// server's `Retry-After`, and never past half the token's remaining life, so there are always
-/// more attempts before it expires.
+/// Exponential backoff with jitter: about 1 s, 2 s, 4 s … capped at an hour. A rate limit waits
+/// at least the server's `Retry-After`, but never more than an hour either: the value comes from
+/// the server, and a wait of years (or one past chrono's last date, which panicked here) would
+/// stop refreshing for good. No wait is longer than half the token's remaining life, so there are
+/// always more attempts before it expires; none is shorter than [`MIN_RETRY_GAP`].
 pub(crate) fn retry_time(
     now: DateTime<Utc>,
     failures: u32,
@@ -150,19 +153,29 @@ pub(crate) fn retry_time(
 ) -> DateTime<Utc> {
     let exponential = FIRST_RETRY.saturating_mul(1 << failures.saturating_sub(1).min(16));
     let jittered = exponential.min(MAX_RETRY_GAP).mul_f64(rand::random_range(0.8..1.2));
-    let mut gap = jittered.min(MAX_RETRY_GAP);
-    if let Some(remaining) = expires_at.and_then(|at| (at - now).to_std().ok()) {
-        gap = gap.min(remaining / 2);
-    }
+    let mut gap = jittered;
     if let Error::RateLimited { retry_after: Some(wait) } = error {
         gap = gap.max(*wait);
     }
-    now + gap.max(MIN_RETRY_GAP)
+    gap = gap.min(MAX_RETRY_GAP);
+    // Subtracting dates cannot overflow in chrono; an expired token has no life to halve.
+    if let Some(remaining) = expires_at.and_then(|at| (at - now).to_std().ok()) {
+        gap = gap.min(remaining / 2);
+    }
+    let gap = gap.max(MIN_RETRY_GAP);
+    // At most an hour, so the conversion holds; only a clock at chrono's last date can overflow
+    // the sum, and then the last date is the answer.
+    chrono::TimeDelta::from_std(gap)
+        .ok()
+        .and_then(|gap| now.checked_add_signed(gap))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::tests::any_date;
+    use proptest::prelude::*;
 
     fn at(secs: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
@@ -193,5 +206,58 @@ mod tests {
         assert!(gap(20, &network, Some(at(1))) >= 0.5);
         let limited = Error::RateLimited { retry_after: Some(Duration::from_secs(45)) };
         assert!(gap(1, &limited, None) >= 45.0);
+    }
+
+    #[test]
+    fn a_huge_retry_after_waits_an_hour_at_most_and_half_the_remaining_life() {
+        for seconds in [u64::MAX, 99_999_999_999] {
+            let limited = Error::RateLimited { retry_after: Some(Duration::from_secs(seconds)) };
+            assert_eq!(gap(1, &limited, None), 3600.0, "Retry-After: {seconds}");
+            assert_eq!(gap(1, &limited, Some(at(600))), 300.0, "Retry-After: {seconds}");
+            assert_eq!(gap(1, &limited, Some(at(-60))), 3600.0, "an expired token has no life to halve");
+        }
+        let limited = Error::RateLimited { retry_after: Some(Duration::from_secs(45)) };
+        assert_eq!(gap(1, &limited, Some(at(60))), 30.0);
+        assert_eq!(gap(1, &limited, Some(at(0))), 0.5, "never sooner than the minimum");
+    }
+
+    #[test]
+    fn a_clock_at_chronos_last_date_plans_no_overflow() {
+        let last = DateTime::<Utc>::MAX_UTC;
+        let limited = Error::RateLimited { retry_after: Some(Duration::from_secs(30)) };
+        assert_eq!(retry_time(last, 1, &limited, None), last);
+        let first = DateTime::<Utc>::MIN_UTC;
+        assert!(retry_time(first, 1, &limited, Some(last)) - first >= chrono::TimeDelta::seconds(30));
+    }
+
+    fn any_error() -> impl Strategy<Value = Error> {
+        let wait = (any::<u64>(), 0..1_000_000_000u32).prop_map(|(s, n)| Duration::new(s, n));
+        prop_oneof![
+            proptest::option::of(wait).prop_map(|retry_after| Error::RateLimited { retry_after }),
+            (500..600u16).prop_map(|status| Error::ServerError { status }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn retry_time_never_panics_and_keeps_its_bounds(
+            now in any_date(), failures in any::<u32>(), error in any_error(),
+            expires_at in proptest::option::of(any_date()),
+        ) {
+            let next = retry_time(now, failures, &error, expires_at);
+            let gap = (next - now).to_std().ok();
+            prop_assert!(gap.is_some_and(|gap| gap <= MAX_RETRY_GAP), "{now} -> {next}");
+            let gap = gap.unwrap();
+            let saturated = next == DateTime::<Utc>::MAX_UTC;
+            prop_assert!(saturated || gap >= MIN_RETRY_GAP, "{now} -> {next}");
+            let remaining = expires_at.and_then(|at| (at - now).to_std().ok());
+            if let Some(remaining) = remaining.filter(|r| *r >= 2 * MIN_RETRY_GAP) {
+                prop_assert!(gap <= remaining / 2, "{gap:?} of {remaining:?}");
+            }
+            if let Error::RateLimited { retry_after: Some(wait) } = error {
+                let floor = wait.min(MAX_RETRY_GAP).min(remaining.map_or(Duration::MAX, |r| r / 2)).max(MIN_RETRY_GAP);
+                prop_assert!(saturated || gap >= floor, "{gap:?} < {floor:?}");
+            }
+        }
     }
 }

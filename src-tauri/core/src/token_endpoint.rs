@@ -21,7 +21,7 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// Bounds on what we believe, so a zero or absurd `expires_in` cannot cause a refresh storm
 /// or a token we never refresh.
 const MIN_LIFETIME: Duration = Duration::from_secs(10);
-const MAX_LIFETIME: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
 
 /// A fresh pair from the token endpoint.
 #[derive(Debug, Clone)]

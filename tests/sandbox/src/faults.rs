@@ -27,6 +27,8 @@ pub struct Fault {
     pub content_type: Option<String>,
     /// Seconds, sent as `Retry-After`.
     pub retry_after: Option<u64>,
+    /// Sent as `Retry-After` as it is, instead of `retry_after`: an HTTP date, or anything else.
+    pub retry_after_text: Option<String>,
 }
 
 impl Default for Fault {
@@ -39,6 +41,7 @@ impl Default for Fault {
             body: None,
             content_type: None,
             retry_after: None,
+            retry_after_text: None,
         }
     }
 }
@@ -80,6 +83,9 @@ impl Fault {
         }
         if let Some(secs) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Some(value) = self.retry_after_text.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(header::RETRY_AFTER, value);
         }
         response
     }

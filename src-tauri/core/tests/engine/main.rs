@@ -4,6 +4,7 @@
 mod callbacks;
 mod common;
 mod errors;
+mod hostile_server;
 mod keeping;
 mod keychain;
 mod keychain_faults;
