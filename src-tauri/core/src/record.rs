@@ -226,6 +226,7 @@ pub(crate) mod tests {
             expires_at,
             reconnect_needed,
             fingerprint: "f".repeat(24),
+            api_url: None,
         })
     }
 

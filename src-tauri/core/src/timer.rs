@@ -120,7 +120,7 @@ impl Linker {
         let retry_at = if error.is_transient() {
             retry_time(now, failures, error, self.expires_at())
         } else {
-            now + MAX_RETRY_GAP
+            after(now, MAX_RETRY_GAP)
         };
         tracing::warn!("refresh failed ({failures} in a row), next try at {retry_at}: {error}");
         self.report(error).await;
@@ -162,9 +162,12 @@ pub(crate) fn retry_time(
     if let Some(remaining) = expires_at.and_then(|at| (at - now).to_std().ok()) {
         gap = gap.min(remaining / 2);
     }
-    let gap = gap.max(MIN_RETRY_GAP);
-    // At most an hour, so the conversion holds; only a clock at chrono's last date can overflow
-    // the sum, and then the last date is the answer.
+    after(now, gap.max(MIN_RETRY_GAP))
+}
+
+/// `now + gap`, checked. Gaps here are at most an hour, so the conversion holds; only a clock at
+/// chrono's last date can overflow the sum, and then the last date is the answer.
+fn after(now: DateTime<Utc>, gap: Duration) -> DateTime<Utc> {
     chrono::TimeDelta::from_std(gap)
         .ok()
         .and_then(|gap| now.checked_add_signed(gap))

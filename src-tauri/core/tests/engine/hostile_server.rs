@@ -141,8 +141,7 @@ async fn a_status_file_with_impossible_dates_shows_as_damaged_and_starts_no_refr
         assert_eq!(app.status().state, State::Error);
         let now_requests = world.sandbox.stats().token_requests + world.sandbox.stats().faults_served;
         assert_eq!(now_requests, requests, "{refreshed_at} .. {expires_at}: no request to Kanka");
-        timer.abort();
-        let _ = timer.await;
+        timer.stop().await;
     }
 }
 
