@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Local, Utc};
 use kanka_link_core::clock::SystemClock;
@@ -87,11 +88,24 @@ pub fn run(command: Command) -> ExitCode {
     }
 }
 
+/// How often, and how far apart, the command line tries to keep a pair the keychain refused
+/// before it gives up and says the connection is lost.
+const SAVE_ATTEMPTS: u32 = 3;
+const SAVE_PAUSE: Duration = Duration::from_millis(500);
+
 /// What the command prints and its exit status, or the error it reports on stderr.
 async fn execute(command: Command) -> Result<(String, ExitCode), String> {
     let linker = open().map_err(|e| explain(&e))?;
+    let outcome = perform(&linker, command).await;
+    // Never end holding the only copy of a renewed refresh token: it is saved, or the
+    // connection is marked lost and that is the error (nothing is printed, not even a token).
+    linker.settle(SAVE_ATTEMPTS, SAVE_PAUSE).await.map_err(|e| explain(&e))?;
+    outcome
+}
+
+async fn perform(linker: &Linker, command: Command) -> Result<(String, ExitCode), String> {
     match command {
-        Command::Status { json } => status(&linker, json),
+        Command::Status { json } => status(linker, json),
         Command::Token => {
             let token = linker.access_token().await.map_err(|e| explain(&e))?;
             Ok((format!("{}\n", token.secret()), ExitCode::SUCCESS))
