@@ -97,11 +97,16 @@ pub async fn save_settings(engine: State<'_, Engine>, form: SettingsForm) -> Com
         redirect_uri: keep_or(from_env(|s| &s.redirect_uri), previous.redirect_uri, form.redirect_uri),
     };
     file.write(path).map_err(info)?;
+    let before = engine.linker().ok();
     engine.restart().await;
+    let notice = match (before, engine.linker()) {
+        (Some(before), Ok(after)) => before.moving_to(after.config()),
+        _ => None,
+    };
     if let Some(secret) = form.client_secret.filter(|s| !s.secret().trim().is_empty()) {
         engine.linker()?.save_client_secret(secret).await.map_err(info)?;
     }
-    view(&engine).await
+    Ok(SettingsView { notice, ..view(&engine).await? })
 }
 
 async fn view(engine: &Engine) -> CommandResult<SettingsView> {

@@ -164,6 +164,7 @@ fn unconfigured(error: ErrorInfo) -> Status {
         expires_at: None,
         refreshed_at: None,
         next_refresh_at: None,
+        retry_at: None,
         last_error: Some(error),
         notice: None,
     }

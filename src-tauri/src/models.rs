@@ -43,6 +43,9 @@ pub struct SettingsView {
     pub origins: SettingOrigins,
     pub client_secret_saved: bool,
     pub config_file: String,
+    /// What saving meant for the connection, said plainly (another server or API needs its own
+    /// sign-in); only in the answer to `save_settings`.
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -87,6 +90,7 @@ impl SettingsView {
             },
             client_secret_saved,
             config_file,
+            notice: None,
         }
     }
 }

@@ -304,6 +304,9 @@ class Window(unittest.TestCase):
         self.session.wait_for("the refusal", lambda: "ignored" in self.message())
         self.shot("refused-callback")
         self.assertEqual(self.state(), "connected")
+        # A passing notice only: nothing written, no error for the command line either.
+        status = json.loads(cli("status", "--json").stdout)
+        self.assertIsNone(status["last_error"], status)
         self.assertEqual(stats()["token_requests"], before["token_requests"], "no token request was made")
         self.assertEqual(keychain("access-token"), access)
         self.assertTrue(api_accepts(access))
@@ -485,7 +488,7 @@ class Window(unittest.TestCase):
             "window.__TAURI_INTERNALS__.invoke('status').then(done, e => done(String(e)));")
         self.assertEqual(status["state"], "connected")
         self.assertEqual(set(status), {"state", "account", "expires_at", "refreshed_at", "next_refresh_at",
-                                       "last_error"}, "the status carries no token")
+                                       "retry_at", "last_error", "notice"}, "the status carries no token")
 
     def test_12_the_page_hears_no_deep_link(self):
         # tauri-plugin-deep-link emits every deep link, code and state, as `deep-link://new-url`

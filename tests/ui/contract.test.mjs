@@ -21,6 +21,9 @@ test("isStatus accepts the core's snapshot and refuses anything else", () => {
   assert.equal(isStatus({ ...good, account: { id: "1", name: "Ada" } }), false);
   assert.equal(isStatus({ ...good, expires_at: 1234 }), false);
   assert.equal(isStatus({ ...good, last_error: "boom" }), false);
+  assert.equal(isStatus({ ...good, retry_at: "2026-11-27T12:00:01Z", notice: { code: "state_mismatch", message: "m", hint: null } }), true);
+  assert.equal(isStatus({ ...good, notice: "boom" }), false);
+  assert.equal(isStatus({ ...good, retry_at: 5 }), false);
   assert.equal(isStatus(null), false);
   assert.equal(isStatus("connected"), false);
 });

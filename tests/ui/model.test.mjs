@@ -398,3 +398,25 @@ describe("a sign-in that waited through a restart", () => {
     assert.equal(model.signInResumed(over, page), over);
   });
 });
+
+describe("news from the core that is not an error", () => {
+  test("a link that answered no sign-in is shown as passing news, and hides no error", () => {
+    const stray = error("unexpected_callback", "No connection to Kanka is in progress, so this sign-in answer was ignored.");
+    const view = show(at(connected({ notice: stray })));
+    assert.deepEqual(view.message, { text: stray.message, hint: stray.hint, tone: "info" });
+    assert.equal(view.state, "connected");
+    const warning = error("tokens_not_saved");
+    const held = show(at(connected({ notice: stray, last_error: warning })));
+    assert.equal(held.message.text, warning.message, "the warning stays on show");
+    assert.equal(show(at(connected({ notice: null }))).message, null, "and the notice goes with the core's");
+  });
+
+  test("an error that is tried again says when", () => {
+    const failed = connected({ last_error: error("server_error"), retry_at: iso(1000), next_refresh_at: iso(1000) });
+    const view = show(at(failed));
+    assert.equal(view.message.tone, "error");
+    assert.equal(view.message.hint, "Do something about server_error. Next try: 27/11/2026, 12:00.");
+    const settled = show(at(connected({ last_error: error("invalid_client"), retry_at: null })));
+    assert.equal(settled.message.hint, "Do something about invalid_client.", "no retry, no promise");
+  });
+});

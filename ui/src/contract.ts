@@ -23,7 +23,11 @@ export interface Status {
   expires_at: string | null;
   refreshed_at: string | null;
   next_refresh_at: string | null;
+  /** When a failed attempt is tried again; null while nothing waits for a retry. */
+  retry_at: string | null;
   last_error: ErrorInfo | null;
+  /** Passing news that changed nothing (a link that answered no sign-in); never an error. */
+  notice: ErrorInfo | null;
 }
 
 export interface SignInStarted {
@@ -47,6 +51,8 @@ export interface SettingsView {
   origins: Record<SettingKey, Origin> & { client_secret: Origin | "missing" };
   client_secret_saved: boolean;
   config_file: string;
+  /** What saving meant for the connection (another server needs its own sign-in). */
+  notice: string | null;
 }
 
 /** What `save_settings` takes; a null client secret keeps the saved one. */
@@ -92,6 +98,8 @@ export function isStatus(value: unknown): value is Status {
     isTextOrNull(value.expires_at) &&
     isTextOrNull(value.refreshed_at) &&
     isTextOrNull(value.next_refresh_at) &&
-    (value.last_error === null || isErrorInfo(value.last_error))
+    isTextOrNull(value.retry_at ?? null) &&
+    (value.last_error === null || isErrorInfo(value.last_error)) &&
+    (value.notice === undefined || value.notice === null || isErrorInfo(value.notice))
   );
 }

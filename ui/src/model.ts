@@ -222,6 +222,8 @@ function messageOf(ui: UiState): Message | null {
   if (error && (standing || errorKey(error) !== ui.dismissedError)) {
     return { text: error.message, hint: error.hint, tone: "error" };
   }
+  // A link that answered no sign-in: news that changed nothing, and hides no error.
+  if (status.notice) return { text: status.notice.message, hint: status.notice.hint, tone: "info" };
   if (status.state === "reconnect_needed") {
     const name = status.account?.name;
     return {
@@ -281,12 +283,21 @@ export function whenText(line: When): string {
   return `${line.label} ${line.date}${line.relative ? ` (${line.relative})` : ""}`;
 }
 
+/** The core's error says when it is tried again, when it is. */
+function withRetry(message: Message | null, ui: UiState, dates: DateOptions): Message | null {
+  const error = ui.status?.last_error;
+  const retry = parseInstant(ui.status?.retry_at);
+  if (!message || ui.notice || !error || retry === null || message.text !== error.message) return message;
+  const next = `Next try: ${formatDateTime(retry, dates)}.`;
+  return { ...message, hint: message.hint ? `${message.hint} ${next}` : next };
+}
+
 export function present(ui: UiState, now: Date, dates: DateOptions = {}): ViewModel {
   const status = ui.status;
   const model: ViewModel = {
     state: status?.state ?? "",
     progress: "",
-    message: messageOf(ui),
+    message: withRetry(messageOf(ui), ui, dates),
     kankaSettings: ui.notice?.kankaSettings ?? false,
     intro: false,
     waiting: null,

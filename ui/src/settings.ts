@@ -176,8 +176,9 @@ export function setUpSettings(hooks: SettingsHooks): SettingsPanel {
     setBusy(true);
     for (const field of FIELDS) inputs[field].removeAttribute("aria-invalid");
     try {
-      fill(await hooks.save(formFrom(values, fields)));
-      hooks.saved(SAVED_TEXT);
+      const view = await hooks.save(formFrom(values, fields));
+      fill(view);
+      hooks.saved(view.notice ? `${SAVED_TEXT} ${view.notice}` : SAVED_TEXT);
     } catch (reason) {
       const error = asErrorInfo(reason);
       hooks.failed(error);

@@ -254,6 +254,36 @@ impl Linker {
         Some(Error::ReconnectNeeded { account: connection.account.as_ref().map(|a| a.name.clone()), reason })
     }
 
+    /// What a change of settings to `next` means for this connection, said plainly: tokens are
+    /// used only with the server pair they were issued for, so another Kanka or API address (or
+    /// another client) needs a sign-in of its own. `None` when nothing changes for it.
+    pub fn moving_to(&self, next: &Config) -> Option<String> {
+        let connection = self.record().connection?;
+        let config = &self.inner.config;
+        let address = |url: &Url| url.as_str().trim_end_matches('/').to_owned();
+        if next.scope() != config.scope() {
+            return Some(format!(
+                "Kanka Link signs in to {} as client {} separately: its tokens are used only with the server \
+                 and client they were issued for. The sign-in to {} (client {}) stays stored for when you switch \
+                 back.",
+                address(&next.kanka_url),
+                next.client_id.as_str(),
+                address(&config.kanka_url),
+                config.client_id.as_str()
+            ));
+        }
+        let bound = connection.api_url.unwrap_or_else(|| config.api_url.clone());
+        (address(&bound) != address(&next.api_url)).then(|| {
+            format!(
+                "The tokens were issued for the Kanka API at {}, and Kanka Link sends them nowhere else: the API at \
+                 {} needs a new sign-in (Connect to Kanka). Switching back to {} keeps the connection.",
+                address(&bound),
+                address(&next.api_url),
+                address(&bound)
+            )
+        })
+    }
+
     /// A connection from before tokens were bound to their API is bound to the one in use.
     pub(crate) async fn bind_to_api(&self) -> Result<()> {
         let api_url = self.inner.config.api_url.clone();

@@ -26,6 +26,10 @@ pub struct Status {
     pub expires_at: Option<DateTime<Utc>>,
     pub refreshed_at: Option<DateTime<Utc>>,
     pub next_refresh_at: Option<DateTime<Utc>>,
+    /// When a failed attempt (a refresh, saving a pair, asking for the profile) is tried again,
+    /// so a message can say when. `None` while nothing waits for a retry.
+    #[serde(default)]
+    pub retry_at: Option<DateTime<Utc>>,
     pub last_error: Option<ErrorInfo>,
     /// News that changes nothing and passes (a `kanka-link:` link that answered no sign-in). Kept
     /// in memory only, for a short while; never in the status file.
@@ -70,6 +74,10 @@ impl Status {
             expires_at: connection.map(|c| c.expires_at),
             refreshed_at: connection.map(|c| c.refreshed_at),
             next_refresh_at,
+            retry_at: match activity {
+                Activity::RetryAt(at) => Some(at),
+                _ => None,
+            },
             last_error: record.last_error.clone(),
             notice: None,
         }
@@ -110,6 +118,9 @@ mod tests {
         assert_eq!(Status::derive(&connected(), Activity::Refreshing, now()).state, State::Refreshing);
         let retry = now() + chrono::Duration::seconds(2);
         assert_eq!(Status::derive(&connected(), Activity::RetryAt(retry), now()).next_refresh_at, Some(retry));
+        assert_eq!(Status::derive(&connected(), Activity::RetryAt(retry), now()).retry_at, Some(retry));
+        assert_eq!(Status::derive(&Record::default(), Activity::RetryAt(retry), now()).retry_at, Some(retry));
+        assert_eq!(Status::derive(&connected(), Activity::Idle, now()).retry_at, None);
     }
 
     #[test]

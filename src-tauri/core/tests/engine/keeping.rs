@@ -71,6 +71,14 @@ async fn tokens_go_only_to_the_api_they_were_issued_for() {
     let elsewhere = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let mut moved = world.config.clone();
     moved.api_url = Url::parse(&elsewhere.api_url()).unwrap();
+    // What the settings form says when it saves the change.
+    let said = world.linker.moving_to(&moved).expect("a change of API is said");
+    assert!(said.contains(&elsewhere.api_url()) && said.contains("new sign-in"), "{said}");
+    assert_eq!(world.linker.moving_to(&world.config), None, "nothing to say when nothing changes");
+    let mut other_server = world.config.clone();
+    other_server.kanka_url = Url::parse(&elsewhere.base_url()).unwrap();
+    let said = world.linker.moving_to(&other_server).expect("a change of server is said");
+    assert!(said.contains(&elsewhere.base_url()) && said.contains("stays stored"), "{said}");
     let app = Linker::open(moved, &world.paths(), world.clock.clone());
 
     let status = app.status();
@@ -185,6 +193,7 @@ async fn a_failed_refresh_now_is_tried_again_a_second_later() {
     let status = world.linker.status();
     let wait = (status.next_refresh_at.unwrap() - world.clock.now()).as_seconds_f64();
     assert!((0.5..=1.2).contains(&wait), "the next try is about a second away: {wait} s");
+    assert_eq!(status.retry_at, status.next_refresh_at, "the status says when the next try is");
     assert_eq!(status.last_error.unwrap().code, ErrorCode::ServerError);
 
     advance(&world, 2 * SECOND).await;
