@@ -92,10 +92,12 @@ impl Linker {
             let _gate = self.inner.callback_gate.lock().await;
             match self.claim(url).await {
                 Ok(claimed) => self.complete_sign_in(claimed).await,
-                Err(stray) => {
+                Err(stray) if stray.code().is_stray_callback() => {
                     self.note(&stray);
                     return Err(stray);
                 }
+                // The sign-in in progress could not be read (a locked keychain): that is news.
+                Err(e) => Err(e),
             }
         };
         let (token, exchange, storage) = match signed_in {
@@ -128,7 +130,7 @@ impl Linker {
     }
 
     /// Whether an answer belongs to the sign-in in progress, and which one. A refusal here is a
-    /// stray answer ([`crate::ErrorCode::is_stray_callback`]).
+    /// stray answer ([`crate::ErrorCode::is_stray_callback`]), unless the keychain failed.
     async fn claim(&self, url: &str) -> Result<Claimed> {
         let callback = callback::parse(url, &self.inner.config)?;
         let digest = state_digest(callback.state());

@@ -118,15 +118,18 @@ impl Linker {
     pub async fn settle(&self, attempts: u32, pause: Duration) -> Result<()> {
         let mut last = None;
         for attempt in 0..attempts {
+            // Saved (even if the record then failed: the keychain is right, and is read first).
+            if !self.has_unsaved() {
+                return Ok(());
+            }
             if attempt > 0 {
                 self.inner.clock.sleep(pause).await;
             }
-            match self.save_unsaved().await {
-                Ok(_) => return Ok(()),
-                Err(e) => last = Some(e),
+            if let Err(e) = self.save_unsaved().await {
+                last = Some(e);
             }
         }
-        let Some(error) = last else { return Ok(()) };
+        let Some(error) = last.filter(|_| self.has_unsaved()) else { return Ok(()) };
         let guard = self.inner.lock.acquire().await?;
         *self.inner.unsaved.lock().unwrap() = None;
         let cause = format!(

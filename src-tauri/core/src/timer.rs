@@ -2,9 +2,8 @@
 //! No polling: it wakes when the pair is due, when a retry is due, when the connection changes,
 //! and at least hourly to compare the wall clock (a suspended machine's monotonic clock stops).
 
-use std::time::Duration;
-
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
