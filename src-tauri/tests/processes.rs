@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use kanka_link_core::clock::SystemClock;
 use kanka_link_core::{Config, Linker, Paths, State, Status};
-use kanka_sandbox::{Sandbox, SandboxConfig};
-use kanka_test_support::{consent, fresh_dir, require_private_keychain};
+use kanka_sandbox::{Fault, Sandbox, SandboxConfig};
+use kanka_test_support::{Daemons, consent, fresh_dir, in_child, require_private_keychain, wait_until};
 
 const APP: &str = env!("CARGO_BIN_EXE_kanka-link");
 
@@ -312,4 +312,41 @@ fn eventually<E>(mut check: impl FnMut() -> Result<(), E>) -> Result<(), E> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// `kanka-link token` when the pair is due and the keychain is locked as Kanka answers the refresh:
+/// Kanka has rotated, and the renewed pair exists only in this process. It tries to save it again,
+/// then says the connection is lost and why, exits 1 and prints no token: it never ends quietly
+/// holding the only copy. On a keychain of its own (a child process with its own D-Bus), which
+/// the test locks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_that_cannot_keep_the_renewed_pair_says_so_and_prints_nothing() {
+    let Some(dir) = in_child("a_command_that_cannot_keep_the_renewed_pair_says_so_and_prints_nothing") else {
+        return;
+    };
+    let mut keyring = Daemons::new(&dir);
+    keyring.start();
+    // Ten seconds is the shortest lifetime the engine takes from a server: due at 7.5 s.
+    let machine = Machine::start(Duration::from_secs(10)).await;
+    machine.connect().await;
+    let due = machine.linker.reload().next_refresh_at.expect("a refresh is planned");
+    tokio::time::sleep((due - chrono::Utc::now()).to_std().unwrap_or_default()).await;
+
+    machine.sandbox.inject(Fault::delay("/oauth/token", 400, 1));
+    let token = machine.command(&["token"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_until("the refresh request", || machine.sandbox.stats().faults_served == 1);
+    keyring.lock();
+    let output = token.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(output.stdout.is_empty(), "a token was printed");
+    assert!(stderr.contains("keychain did not take them") && stderr.contains("lost"), "{stderr}");
+    assert_eq!(machine.sandbox.stats().refreshes, 1, "Kanka rotated the pair");
+
+    // Every later process says so at once, rather than after an invalid_grant months later.
+    keyring.start_keyring();
+    let status: Status = serde_json::from_slice(&machine.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(status.state, State::ReconnectNeeded, "{status:?}");
+    let stats = machine.sandbox.stats();
+    assert_eq!((stats.invalid_grant, stats.refresh_token_reuse), (0, 0), "{stats:?}");
 }

@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod keyring;
+pub use keyring::{Daemons, in_child, wait_until};
+
 use url::Url;
 
 /// Keychain tests run only inside the private D-Bus session that `npm test` (tests/run.sh)

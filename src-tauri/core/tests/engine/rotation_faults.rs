@@ -11,7 +11,6 @@ use kanka_link_core::{Error, ErrorCode, Linker, State};
 use kanka_sandbox::Fault;
 
 use crate::common::*;
-use crate::keychain_faults::{Daemons, in_child, wait_until};
 
 const TOKEN: &str = "/oauth/token";
 
