@@ -184,8 +184,9 @@ class Views(harness.App):
             failures = {}
             for name, step in self.VIEWS:
                 getattr(self, step)()
-                problems = self.audit()
+                # The picture first: the audit leaves the focus on the heading.
                 self.shot(f"access-{theme}-" + "-".join(name.replace("(", "").replace(")", "").split()))
+                problems = self.audit()
                 if problems:
                     failures[name] = problems
             if self.state() == "connecting":
