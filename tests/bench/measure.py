@@ -285,7 +285,7 @@ return "watching";
 
 CONNECTED = """
 const $ = (css) => document.querySelector(css);
-return $("#state").textContent === "connected" && !$("#details").hidden
+return $("#state").value === "connected" && !$("#details").hidden
   && $("#account").textContent.startsWith("Connected as ");
 """
 
@@ -346,7 +346,8 @@ class Window:
         return self.session.script(f"const e = document.querySelector({json.dumps(css)}); return e ? e.textContent : '';")
 
     def state(self) -> str:
-        return self.text("#state")
+        # The footer shows the state in words; its raw name is the <data> element's value.
+        return self.session.script("const e = document.getElementById('state'); return e ? e.value : '';")
 
     def wait_state(self, state: str, timeout=20.0):
         wait_until(f"state {state} (now {self.state()!r})", lambda: self.state() == state, timeout, 0.05)

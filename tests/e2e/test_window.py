@@ -1,205 +1,29 @@
 """End-to-end: the real window (WebKitGTK under Xvfb, driven by tauri-driver), the sandbox Kanka
 on loopback, the private session's gnome-keyring, and the desktop's default browser set to a
 script that plays the user (tests/e2e/browser.py). Every scenario checks the window and the
-keychain. Run by tests/e2e/run.sh inside the private session that tests/run.sh starts."""
+keychain. Run by tests/e2e/run.sh inside the private session that tests/run.sh starts; what the
+scenarios share is in harness.py."""
 
 import json
 import os
 import pathlib
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-import sandbox_env  # noqa: E402
-from screen import save_picture  # noqa: E402
-from webdriver import Session  # noqa: E402
+import harness  # noqa: E402
+from harness import (APP, BY_HAND, CLIENT_ID, CLIENT_SECRET, E2E, HOME, NO_BROWSER, WITH_ENV,  # noqa: E402
+                     api_accepts, classify, cli, cli_by_hand, consent, gio_open, keychain, sandbox_call, stats,
+                     world)
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
-APP = TARGET / "kanka-link"
-ARTIFACTS = ROOT / "tests" / "artifacts"
-HOME = pathlib.Path(os.environ["HOME"])
-E2E = HOME / "e2e"
-CLIENT_ID = "7"
-CLIENT_SECRET = "e2e-secret-" + os.urandom(8).hex()
-WITH_ENV = E2E / "kanka-link-configured-by-environment"
-BY_HAND = E2E / "kanka-link-configured-by-hand"
-# Configured, but with a PATH where no opener (xdg-open, gio, ...) is found: no browser opens.
-NO_BROWSER = E2E / "kanka-link-without-a-browser"
-
-world = {}
+setUpModule = harness.set_up
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def sandbox_call(path: str, body=None, method=None):
-    """The sandbox's test controls: GET without a body, POST with one."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(world["kanka"] + path, data=data, method=method or ("POST" if data else "GET"),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        text = answer.read()
-        return json.loads(text) if text else None
-
-
-def stats() -> dict:
-    return sandbox_call("/__sandbox/stats")
-
-
-def app_env() -> dict:
-    return sandbox_env.app_env(world["kanka"], CLIENT_ID, CLIENT_SECRET, str(ROOT / "tests" / "e2e" / "browser.py"),
-                               KANKA_LINK_E2E_DIR=str(E2E))
-
-
-def cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([str(APP), *args], env=app_env(), capture_output=True, text=True, timeout=60)
-
-
-def cli_by_hand(*args) -> subprocess.CompletedProcess:
-    """The command line with no settings in its environment: they come from config.toml."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KANKA_LINK_")}
-    return subprocess.run([str(APP), *args], env=env, capture_output=True, text=True, timeout=60)
-
-
-def keychain(kind: str):
-    """What libsecret's own tool finds for an item of ours, or None."""
-    scope = f"{CLIENT_ID}@{world['kanka']}"
-    found = subprocess.run(["secret-tool", "lookup", "service", "kanka-link", "username", f"{kind}:{scope}"],
-                           capture_output=True, text=True)
-    return found.stdout.strip() if found.returncode == 0 and found.stdout.strip() else None
-
-
-def api_accepts(token: str) -> bool:
-    request = urllib.request.Request(world["kanka"] + "/api/1.0/profile",
-                                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status == 200
-    except urllib.error.HTTPError:
-        return False
-
-
-def classify(seen: dict):
-    yield "client secret", seen["client_secret"]
-    for kind in ("codes", "code_verifiers", "access_tokens", "refresh_tokens"):
-        for secret in seen[kind]:
-            yield kind[:-1].replace("_", " "), secret
-
-
-def consent(decision: str):
-    (E2E / "consent").write_text(decision)
-
-
-def gio_open(url: str):
-    subprocess.run(["gio", "open", url], check=True, timeout=30, env=app_env())
-
-
-def setUpModule():
-    E2E.mkdir(parents=True, exist_ok=True)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    consent("ignore")
-    # The sandbox Kanka.
-    port = free_port()
-    log = open(E2E / "sandbox.log", "w")
-    sandbox = subprocess.Popen([str(TARGET / "kanka-sandbox"), "--port", str(port), "--client-id", CLIENT_ID,
-                                "--client-secret", CLIENT_SECRET], stdout=log, stderr=log, start_new_session=True)
-    # Stopped however the run ends, set-up failures included.
-    unittest.addModuleCleanup(stop, sandbox, log)
-    world["kanka"] = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        if "listening on" in (E2E / "sandbox.log").read_text():
-            break
-        time.sleep(0.05)
-    # The desktop's default browser is our user-playing script, as a real desktop registers one.
-    applications = pathlib.Path(os.environ["XDG_DATA_HOME"]) / "applications"
-    applications.mkdir(parents=True, exist_ok=True)
-    (applications / "kanka-link-test-browser.desktop").write_text(
-        "[Desktop Entry]\nType=Application\nName=Test browser\n"
-        f"Exec={ROOT / 'tests' / 'e2e' / 'browser.py'} %u\n"
-        "MimeType=x-scheme-handler/http;x-scheme-handler/https;\n")
-    for scheme in ("http", "https"):
-        subprocess.run(["xdg-mime", "default", "kanka-link-test-browser.desktop", f"x-scheme-handler/{scheme}"],
-                       check=True)
-    # tauri-driver keeps neither stdout nor stderr: the wrappers send them to a log. One sets the
-    # settings in the environment, the other leaves them to the settings form.
-    configured = {k: v for k, v in app_env().items() if k.startswith(("KANKA_LINK_", "BROWSER"))}
-    by_hand = {k: v for k, v in configured.items() if k in ("KANKA_LINK_E2E_DIR", "BROWSER")}
-    write_wrapper(WITH_ENV, configured)
-    write_wrapper(BY_HAND, by_hand)
-    write_wrapper(NO_BROWSER, {**configured, "PATH": "/nonexistent"})
-    driver_port, native_port = free_port(), free_port()
-    driver_log = open(E2E / "tauri-driver.log", "w")
-    driver = subprocess.Popen(
-        ["tauri-driver", "--port", str(driver_port), "--native-port", str(native_port),
-         "--native-driver", shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"],
-        stdout=driver_log, stderr=driver_log, start_new_session=True)
-    unittest.addModuleCleanup(stop, driver, driver_log)
-    world["driver_url"] = f"http://127.0.0.1:{driver_port}"
-    # Both tauri-driver and the WebKitWebDriver it starts must be listening.
-    for port in (driver_port, native_port):
-        wait_for_port(port)
-
-
-def write_wrapper(path: pathlib.Path, env: dict):
-    exports = "".join(f"export {k}='{v}'\n" for k, v in env.items())
-    path.write_text(f"#!/bin/sh\n{exports}echo $$ > '{E2E}/app.pid'\n"
-                    f"exec '{APP}' \"$@\" >> '{E2E}/app.log' 2>&1\n")
-    path.chmod(0o755)
-
-
-def wait_for_port(port: int):
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"nothing listens on port {port}")
-
-
-def stop(process: subprocess.Popen, log):
-    """Ends a process and what it started (tauri-driver starts WebKitWebDriver, which starts the app)."""
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=10)
-    log.close()
-
-
-class Window(unittest.TestCase):
+class Window(harness.App):
     """One window; each test leaves it in the state the next one expects (they run in order)."""
-
-    session = None
-
-    @classmethod
-    def open(cls, wrapper=WITH_ENV):
-        cls.session = Session(world["driver_url"], {
-            "browserName": "wry",
-            "tauri:options": {"application": str(wrapper)},
-        })
-        cls.session.wait_for("the window to load", lambda: cls.session.text("#state"))
-
-    @classmethod
-    def close(cls):
-        pid = int((E2E / "app.pid").read_text())
-        cls.session.quit()
-        cls.session = None
-        # The next window must not find this one still running (it would hand over and exit).
-        for _ in range(100):
-            if not os.path.exists(f"/proc/{pid}"):
-                return
-            time.sleep(0.05)
-        raise AssertionError("the app did not exit")
 
     @classmethod
     def setUpClass(cls):
@@ -224,39 +48,6 @@ class Window(unittest.TestCase):
         print(f"secrets: {len(secrets)} secrets (client secret, codes, verifiers, tokens) looked for in "
               f"{len(files)} files the app and WebKit wrote under HOME, and in the app's output: none found")
 
-    def state(self) -> str:
-        return self.session.text("#state")
-
-    def wait_state(self, state: str, timeout: float = 20):
-        seen = []
-        try:
-            return self.session.wait_for(f"state {state}", lambda: seen.append(self.state()) or seen[-1] == state,
-                                         timeout)
-        except AssertionError:
-            raise AssertionError(f"state {seen[-1] if seen else None!r}, not {state!r}; message: {self.message()!r}")
-
-    def message(self) -> str:
-        return self.session.text("#message")
-
-    def click(self, css: str):
-        element = self.session.wait_for(f"{css} to show", lambda: (e := self.session.find(css)) and e.displayed()
-                                        and e.enabled() and e)
-        element.click()
-
-    def fill(self, css: str, text: str):
-        field = self.session.find(css)
-        field.clear()
-        field.type(text)
-
-    def shot(self, name: str):
-        self.session.painted()
-        save_picture(self.session.window_rect(), ARTIFACTS / f"{name}.png")
-
-    def remember_tokens(self):
-        for kind in ("access-token", "refresh-token"):
-            token = keychain(kind)
-            if token:
-                world.setdefault("tokens", set()).add(token)
 
     def test_01_connect(self):
         self.wait_state("disconnected")
@@ -271,7 +62,8 @@ class Window(unittest.TestCase):
         consent("approve")
         self.click("#connect")
         self.wait_state("connected")
-        self.assertEqual(self.session.text("#account"), "Connected as Sandbox Sage")
+        # The account name comes from a profile request made after the sign-in.
+        self.session.wait_for("the account name", lambda: self.session.text("#account") == "Connected as Sandbox Sage")
         self.assertRegex(self.session.text("#expires"), r"in 36[45] days")
         self.shot("connected")
         access, refresh = keychain("access-token"), keychain("refresh-token")
@@ -304,6 +96,10 @@ class Window(unittest.TestCase):
         self.session.wait_for("the refusal", lambda: "ignored" in self.message())
         self.shot("refused-callback")
         self.assertEqual(self.state(), "connected")
+        self.assertEqual(self.session.text("#state"), "Connected", "the footer says the state in words")
+        # News, not an error: it waits for the screen reader (status), it does not interrupt (alert).
+        self.assertIn("ignored", self.session.text("#message-status"))
+        self.assertEqual(self.session.text("#message-alert"), "")
         # A passing notice only: nothing written, no error for the command line either.
         status = json.loads(cli("status", "--json").stdout)
         self.assertIsNone(status["last_error"], status)
@@ -426,6 +222,8 @@ class Window(unittest.TestCase):
         self.click("#connect")
         self.wait_state("error")
         self.assertIn("server error", self.message())
+        self.assertIn("server error", self.session.text("#message-alert"), "an error interrupts")
+        self.assertEqual(self.session.text("#message-status"), "")
         self.shot("error")
         self.assertIsNone(keychain("access-token"))
 
@@ -437,6 +235,11 @@ class Window(unittest.TestCase):
         self.assertIn("client_id", self.message())
         self.click("#open-settings")
         self.session.wait_for("the settings form", lambda: self.session.find("#setting-url").displayed())
+        # Opened from the error: the field it is about is marked with it, and has the focus.
+        self.session.wait_for("the field marked", lambda: self.session.find("#setting-client-id").attribute(
+            "aria-errormessage") == "setting-client-id-error")
+        self.assertIn("client_id", self.session.text("#setting-client-id-error"))
+        self.assertEqual(self.session.script("return document.activeElement.id;"), "setting-client-id")
         self.fill("#setting-url", "ftp://kanka.example")
         self.fill("#setting-api-url", world["kanka"] + "/api/1.0")
         self.fill("#setting-client-id", CLIENT_ID)
@@ -445,10 +248,20 @@ class Window(unittest.TestCase):
         self.click("#settings-save")
         self.session.wait_for("the refusal", lambda: "url" in self.message() and "https" in self.message())
         self.shot("settings-refused")
+        # The error is tied to its field: marked invalid, its message under it and named by it.
+        field = self.session.find("#setting-url")
+        self.assertEqual(field.attribute("aria-invalid"), "true")
+        self.assertEqual(field.attribute("aria-errormessage"), "setting-url-error")
+        self.assertIn("setting-url-error", field.attribute("aria-describedby"))
+        self.assertTrue(self.session.find("#setting-url-error").displayed())
+        self.assertIn("https", self.session.text("#setting-url-error"))
+        self.assertEqual(self.session.script("return document.activeElement.id;"), "setting-url")
         self.fill("#setting-url", world["kanka"])
         self.fill("#setting-client-secret", CLIENT_SECRET)
         self.click("#settings-save")
         self.session.wait_for("the confirmation", lambda: "Settings saved." in self.message())
+        self.assertIsNone(self.session.find("#setting-url").attribute("aria-invalid"))
+        self.assertFalse(self.session.find("#setting-url-error").displayed())
         # Valid settings: ready to sign in (the record may still tell of the failed attempt before).
         self.session.wait_for("a valid configuration", lambda: self.session.find("#connect").displayed())
         status = json.loads(cli_by_hand("status", "--json").stdout)

@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+TAB = "\ue004"
 
 
 class WebDriverError(Exception):
@@ -78,6 +79,12 @@ class Session:
         """Returns once the page has drawn two more frames, so a picture shows its last change."""
         self.script_async("const done = arguments[arguments.length - 1];"
                           "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));")
+
+    def press(self, key: str):
+        """Presses and releases one key (a WebDriver key code such as TAB) as the keyboard does."""
+        self._session("POST", "/actions", {"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]}]})
+        self._session("DELETE", "/actions")
 
     def script(self, source: str, *args):
         return self._session("POST", "/execute/sync", {"script": source, "args": list(args)})

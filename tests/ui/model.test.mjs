@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { importUi } from "./transpile.mjs";
 
 const model = await importUi("model");
+const contract = await importUi("contract");
 const { initialUi, receiveStatus, answered, begin, finish, fail, notify, signInStarted, cancelled, disconnected } =
   model;
 
@@ -51,8 +52,17 @@ describe("each state", () => {
   test("before the first status nothing can be clicked", () => {
     const view = show(initialUi);
     assert.equal(view.state, "");
+    assert.equal(view.stateLabel, "");
     assert.deepEqual(view.actions, []);
     assert.equal(view.message, null);
+  });
+
+  test("the footer names each state in words, not by its raw name", () => {
+    const { STATES } = contract;
+    const labels = STATES.map((state) => show(at(status({ state }))).stateLabel);
+    assert.deepEqual(labels, ["Not connected", "Waiting for the sign-in", "Connected", "Refreshing",
+      "Needs a new sign-in", "Stopped by a problem"]);
+    for (const [i, label] of labels.entries()) assert.doesNotMatch(label, new RegExp(`^${STATES[i]}$|_`));
   });
 
   test("disconnected offers Connect to Kanka and nothing else", () => {

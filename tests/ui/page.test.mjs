@@ -97,10 +97,12 @@ describe("ids and texts the tests rely on", () => {
 
   test("status elements", () => {
     for (const id of ["account", "expires", "last-refresh", "next-refresh", "state", "authorize-url"]) tag(id);
-    assert.match(tag("message"), /\srole="alert"/);
+    // #message holds both message regions: the tests read either through it.
+    assert.match(html, /<div id="message">\s*<div id="message-alert" role="alert"><\/div>\s*<div id="message-status" role="status"><\/div>\s*<\/div>/);
     assert.match(tag("progress"), /\srole="status"/);
-    assert.equal((html.match(/role="alert"/g) ?? []).length, 1, "one alert region");
-    assert.equal((html.match(/role="status"/g) ?? []).length, 1, "one status region");
+    assert.equal((html.match(/role="alert"/g) ?? []).length, 1, "one alert region, for errors");
+    assert.equal((html.match(/role="status"/g) ?? []).length, 2, "two status regions: progress and news");
+    assert.match(html, /<data id="state" value=""><\/data>/, "the state's raw name is a value, its words the text");
     assert.match(tag("authorize-url"), /\sreadonly/);
     assert.match(tag("setting-client-secret"), /\stype="password"/);
   });
@@ -131,10 +133,24 @@ describe("accessibility basics", () => {
     });
   });
 
-  test("the stylesheet has visible focus and a dark scheme", () => {
+  test("every settings field has a place for its error, and takes letters", () => {
+    for (const field of ["url", "api-url", "client-id", "client-secret", "redirect-uri"]) {
+      assert.match(tag(`setting-${field}-error`), /\sclass="field-error" hidden/);
+      assert.match(tag(`setting-${field}`), new RegExp(`\\saria-describedby="setting-${field}-note"`));
+    }
+    // Kanka's client ids are not always digits: no numeric keyboard.
+    assert.doesNotMatch(tag("setting-client-id"), /inputmode/);
+  });
+
+  test("the stylesheet has visible focus, hides it nowhere, and has a dark scheme", () => {
     const css = files.filter((f) => f.path.endsWith(".css")).map((f) => f.text).join("\n");
     assert.match(css, /:focus-visible\{[^}]*outline:/);
+    assert.doesNotMatch(css, /outline:\s*(none|0)\b/);
     assert.match(css, /prefers-color-scheme:\s*dark/);
+  });
+
+  test("axe-core is a test tool: none of it is in the page", () => {
+    for (const { path, text } of files) assert.doesNotMatch(text, /axe-core|axe\.run|dequelabs/i, path);
   });
 });
 

@@ -21,7 +21,7 @@ import {
   type Effect,
   type UiState,
 } from "./model.ts";
-import { fieldInError, setUpSettings } from "./settings.ts";
+import { setUpSettings } from "./settings.ts";
 import { bindView } from "./view.ts";
 
 let ui: UiState = initialUi;
@@ -100,7 +100,7 @@ buttons["open-kanka-settings"].addEventListener("click", () =>
   ),
 );
 buttons["open-settings"].addEventListener("click", () => {
-  void settings.open(fieldInError(ui.status?.last_error ?? null));
+  void settings.open(ui.status?.last_error ?? null);
 });
 buttons["copy-url"].addEventListener("click", async () => {
   const field = view.authorizeUrl;

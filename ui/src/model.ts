@@ -7,6 +7,7 @@ import {
   type DisconnectNotice,
   type ErrorInfo,
   type SignInStarted,
+  type State,
   type Status,
 } from "./contract.ts";
 import {
@@ -28,6 +29,16 @@ export const WAITING_TEXT = "Waiting for Kanka in your browser…";
 export const REFRESHING_TEXT = "Refreshing…";
 
 export type Tone = "error" | "info";
+
+/** Each state in words, for the footer: people read these, the tests read the raw name beside them. */
+export const STATE_LABELS: Record<State, string> = {
+  disconnected: "Not connected",
+  connecting: "Waiting for the sign-in",
+  connected: "Connected",
+  refreshing: "Refreshing",
+  reconnect_needed: "Needs a new sign-in",
+  error: "Stopped by a problem",
+};
 
 /** A message from the window itself (a command's answer or failure), as opposed to the core's last error. */
 export interface Notice {
@@ -197,6 +208,8 @@ export interface Details {
 export interface ViewModel {
   /** The raw state name, "" before the first status. */
   state: string;
+  /** The state in words, "" before the first status. */
+  stateLabel: string;
   progress: string;
   message: Message | null;
   kankaSettings: boolean;
@@ -296,6 +309,7 @@ export function present(ui: UiState, now: Date, dates: DateOptions = {}): ViewMo
   const status = ui.status;
   const model: ViewModel = {
     state: status?.state ?? "",
+    stateLabel: status ? STATE_LABELS[status.state] : "",
     progress: "",
     message: withRetry(messageOf(ui), ui, dates),
     kankaSettings: ui.notice?.kankaSettings ?? false,

@@ -98,8 +98,8 @@ export interface SettingsHooks {
 }
 
 export interface SettingsPanel {
-  /** Shows the form, focused on the field an error is about if it says. */
-  open(focus?: Field | null): Promise<void>;
+  /** Shows the form, focused on the field an error is about (marked with it) if it says. */
+  open(error?: ErrorInfo | null): Promise<void>;
 }
 
 function element<T extends HTMLElement>(id: string): T {
@@ -124,6 +124,10 @@ export function setUpSettings(hooks: SettingsHooks): SettingsPanel {
     Field,
     HTMLElement
   >;
+  const errors = Object.fromEntries(FIELDS.map((f) => [f, element<HTMLElement>(`${inputId(f)}-error`)])) as Record<
+    Field,
+    HTMLElement
+  >;
   let fields: Record<Field, FieldView> | null = null;
   let busy = false;
 
@@ -141,16 +145,36 @@ export function setUpSettings(hooks: SettingsHooks): SettingsPanel {
       input.value = described.value;
       input.readOnly = described.readOnly;
       input.placeholder = described.placeholder;
-      input.removeAttribute("aria-invalid");
       notes[field].textContent = described.note;
     }
+    unmark();
     configFile.textContent = view.config_file;
   }
 
-  function mark(field: Field | null): void {
-    if (!field) return;
-    inputs[field].setAttribute("aria-invalid", "true");
-    if (!inputs[field].readOnly) inputs[field].focus();
+  function unmark(): void {
+    for (const field of FIELDS) {
+      const input = inputs[field];
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-errormessage");
+      input.setAttribute("aria-describedby", notes[field].id);
+      errors[field].hidden = true;
+      errors[field].textContent = "";
+    }
+  }
+
+  /** Ties an error to its field: shown under it, and named by aria-errormessage (which only counts
+   * with aria-invalid) and by aria-describedby too, for screen readers that do not know the first. */
+  function mark(field: Field | null, error: ErrorInfo): boolean {
+    if (!field) return false;
+    const input = inputs[field];
+    errors[field].textContent = error.message;
+    errors[field].hidden = false;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-errormessage", errors[field].id);
+    input.setAttribute("aria-describedby", `${errors[field].id} ${notes[field].id}`);
+    if (input.readOnly) return false;
+    input.focus();
+    return true;
   }
 
   function show(shown: boolean): void {
@@ -174,7 +198,7 @@ export function setUpSettings(hooks: SettingsHooks): SettingsPanel {
     const values = Object.fromEntries(FIELDS.map((f) => [f, inputs[f].value])) as Record<Field, string>;
     hooks.begin();
     setBusy(true);
-    for (const field of FIELDS) inputs[field].removeAttribute("aria-invalid");
+    unmark();
     try {
       const view = await hooks.save(formFrom(values, fields));
       fill(view);
@@ -182,7 +206,7 @@ export function setUpSettings(hooks: SettingsHooks): SettingsPanel {
     } catch (reason) {
       const error = asErrorInfo(reason);
       hooks.failed(error);
-      mark(fieldInError(error));
+      mark(fieldInError(error), error);
     } finally {
       setBusy(false);
     }
@@ -203,14 +227,15 @@ export function setUpSettings(hooks: SettingsHooks): SettingsPanel {
   setBusy(false);
 
   return {
-    async open(focus) {
+    async open(error) {
       // An open form may hold the user's edits: only a closed one is (re)loaded.
       if (panel.hidden !== false) {
         show(true);
         await load();
       }
-      const target = focus && !inputs[focus].readOnly ? inputs[focus] : FIELDS.map((f) => inputs[f]).find((i) => !i.readOnly);
-      (target ?? toggleButton).focus();
+      if (!(error && mark(fieldInError(error), error))) {
+        (FIELDS.map((f) => inputs[f]).find((i) => !i.readOnly) ?? toggleButton).focus();
+      }
       panel.scrollIntoView?.({ block: "nearest" });
     },
   };

@@ -54,9 +54,10 @@ export interface View {
 export function bindView(): View {
   const card = element<HTMLElement>("connection");
   const heading = element<HTMLElement>("connection-heading");
-  const state = element<HTMLElement>("state");
+  const state = element<HTMLDataElement>("state");
   const progress = element<HTMLElement>("progress");
   const message = element<HTMLElement>("message");
+  const regions = { error: element<HTMLElement>("message-alert"), info: element<HTMLElement>("message-status") };
   const noticeActions = element<HTMLElement>("notice-actions");
   const intro = element<HTMLElement>("intro");
   const waiting = element<HTMLElement>("waiting");
@@ -80,15 +81,17 @@ export function bindView(): View {
     const key = next ? `${next.tone}\n${next.text}\n${next.hint ?? ""}` : "";
     if (key === shownMessage) return;
     shownMessage = key;
+    // An error interrupts (role="alert"); news waits until the reader is done (role="status").
+    regions.error.replaceChildren();
+    regions.info.replaceChildren();
     if (!next) {
-      message.replaceChildren();
       delete message.dataset.tone;
       return;
     }
     message.dataset.tone = next.tone;
     const parts = [paragraph("message-text", next.text)];
     if (next.hint) parts.push(paragraph("message-hint", next.hint));
-    message.replaceChildren(...parts);
+    regions[next.tone].replaceChildren(...parts);
   }
 
   function drawDetails(next: Details | null): void {
@@ -106,7 +109,9 @@ export function bindView(): View {
     const focused = document.activeElement;
     const hadFocus = focused instanceof HTMLElement && card.contains(focused);
 
-    setText(state, model.state);
+    // The words for people, the raw name for scripts and tests (<data value>).
+    if (state.value !== model.state) state.value = model.state;
+    setText(state, model.stateLabel);
     setText(progress, model.progress);
     drawMessage(model.message);
     noticeActions.hidden = !model.kankaSettings;
