@@ -15,6 +15,7 @@ pub mod files;
 pub mod fuzzing;
 mod http;
 mod keep;
+pub mod kanka_rules;
 pub mod keychain;
 mod linker;
 mod lock;
