@@ -594,11 +594,9 @@ mod tests {
         assert!(settings.validate().unwrap_err().to_string().contains("at most 120 characters"));
 
         // The same rule when the settings are loaded, naming where the redirect came from.
-        let err = load(
-            &[("KANKA_LINK_CLIENT_ID", "12"), ("KANKA_LINK_REDIRECT_URI", "kanka-link://oauth/callback")],
-            None,
-        )
-        .unwrap_err();
+        let err =
+            load(&[("KANKA_LINK_CLIENT_ID", "12"), ("KANKA_LINK_REDIRECT_URI", "kanka-link://oauth/callback")], None)
+                .unwrap_err();
         assert!(
             matches!(&err, Error::InvalidSetting { setting: "redirect_uri", origin: Origin::Environment(_), .. }),
             "{err}"

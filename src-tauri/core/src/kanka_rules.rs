@@ -66,9 +66,8 @@ pub fn loopback_redirect() -> String {
 /// https bridge page is already configured (and Kanka would take it); for other servers (self
 /// hosted, the sandbox) the app's own deep link, which they may register directly.
 pub fn proposed_redirect(kanka_url: &Url, configured: Option<&str>) -> String {
-    let bridge = configured
-        .map(str::trim)
-        .filter(|c| Url::parse(c).is_ok_and(|u| u.scheme() == "https" && u.host().is_some()));
+    let bridge =
+        configured.map(str::trim).filter(|c| Url::parse(c).is_ok_and(|u| u.scheme() == "https" && u.host().is_some()));
     match bridge {
         Some(bridge) if !is_kanka(kanka_url) || redirect_refusal(bridge).is_none() => bridge.to_owned(),
         _ if is_kanka(kanka_url) => loopback_redirect(),
@@ -139,7 +138,10 @@ mod tests {
 
     #[test]
     fn the_new_client_page_is_under_settings() {
-        assert_eq!(new_client_page(&url("https://app.kanka.io")).as_str(), "https://app.kanka.io/settings/client/create");
+        assert_eq!(
+            new_client_page(&url("https://app.kanka.io")).as_str(),
+            "https://app.kanka.io/settings/client/create"
+        );
         assert_eq!(
             new_client_page(&url("http://127.0.0.1:8080/kanka/")).as_str(),
             "http://127.0.0.1:8080/kanka/settings/client/create"

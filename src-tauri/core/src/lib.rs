@@ -14,8 +14,8 @@ pub mod files;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod http;
-mod keep;
 pub mod kanka_rules;
+mod keep;
 pub mod keychain;
 mod linker;
 mod lock;
@@ -73,8 +73,12 @@ mod redaction_tests {
         };
         assert_redacted("TokenGrant", format!("{grant:?}"));
 
-        let env: std::collections::BTreeMap<&str, &str> =
-            [("KANKA_LINK_CLIENT_ID", "7"), ("KANKA_LINK_CLIENT_SECRET", SECRET)].into();
+        let env: std::collections::BTreeMap<&str, &str> = [
+            ("KANKA_LINK_URL", "https://kanka.example"),
+            ("KANKA_LINK_CLIENT_ID", "7"),
+            ("KANKA_LINK_CLIENT_SECRET", SECRET),
+        ]
+        .into();
         let config = Config::from_sources(&env, std::path::Path::new("/nonexistent/config.toml")).unwrap();
         assert_redacted("Config", format!("{config:?}"));
 
