@@ -8,6 +8,7 @@
 use url::{Host, Url};
 
 use crate::config::DEEP_LINK_CALLBACK;
+use crate::error::KANKA_NEW_CLIENT_PATH;
 
 /// The host of Kanka's own server (its OAuth endpoints moved there in 2026, KANKA-NOTES.md).
 pub const KANKA_HOST: &str = "app.kanka.io";
@@ -18,8 +19,6 @@ pub const LOOPBACK_PORT: u16 = 47813;
 pub const LOOPBACK_PATH: &str = "/kanka-link/callback";
 /// The longest redirect Kanka's client form takes (`max:120`).
 pub const MAX_REDIRECT_LEN: usize = 120;
-/// Kanka's page for creating an OAuth client.
-const NEW_CLIENT_PATH: &str = "settings/client/create";
 
 /// Whether this is kanka.io's own server, whose client form has the rules above.
 pub fn is_kanka(kanka_url: &Url) -> bool {
@@ -78,7 +77,7 @@ pub fn proposed_redirect(kanka_url: &Url, configured: Option<&str>) -> String {
 /// Kanka's "new client" page, where the id and secret are made.
 pub fn new_client_page(kanka_url: &Url) -> Url {
     let mut url = kanka_url.clone();
-    url.set_path(&format!("{}/{NEW_CLIENT_PATH}", kanka_url.path().trim_end_matches('/')));
+    url.set_path(&format!("{}/{KANKA_NEW_CLIENT_PATH}", kanka_url.path().trim_end_matches('/')));
     url.set_query(None);
     url
 }
