@@ -16,7 +16,7 @@ use crate::token_endpoint;
 
 /// What one probe found, for a line of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProbeOutcome {
     /// The server validated what this probe checks.
     Passed,

@@ -128,3 +128,12 @@ fn summaries_read_as_one_line_each() {
         "no answer: Could not reach app.kanka.io: connection refused."
     );
 }
+
+#[test]
+fn outcomes_reach_the_window_as_kinds() {
+    let json = serde_json::to_value(ProbeOutcome::NoAnswer { problem: network().info() }).unwrap();
+    assert_eq!(json["kind"], "no_answer");
+    assert_eq!(json["problem"]["code"], "network");
+    assert_eq!(serde_json::to_value(ProbeOutcome::Passed).unwrap(), serde_json::json!({"kind": "passed"}));
+    assert_eq!(serde_json::to_value(Verdict::SettingWrong).unwrap(), "setting_wrong");
+}
