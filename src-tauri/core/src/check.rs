@@ -90,16 +90,15 @@ impl Verdict {
 pub(crate) fn judge(config: &Config, token: Option<Result<Answer>>, authorize: Result<Answer>) -> Result<()> {
     let client_id = config.client_id.to_string();
     let kanka_url = config.kanka_url.as_str().trim_end_matches('/').to_owned();
-    // An address that is not Kanka's makes every other answer meaningless.
-    for answer in [token.as_ref().and_then(|t| t.as_ref().ok()), authorize.as_ref().ok()] {
-        if let Some(Answer::NotKanka(detail)) = answer {
-            return Err(Error::NotKanka { url: kanka_url, detail: detail.clone() });
+    let token = match (token, authorize) {
+        (_, Ok(Answer::NotKanka(detail))) | (Some(Ok(Answer::NotKanka(detail))), _) => {
+            // An address that is not Kanka's makes every other answer meaningless.
+            return Err(Error::NotKanka { url: kanka_url, detail });
         }
-    }
-    let Some(token) = token else {
-        return Err(Error::MissingClientSecret { client_id });
+        (None, _) => return Err(Error::MissingClientSecret { client_id }),
+        (Some(token), authorize) => (token, authorize),
     };
-    match (token, authorize) {
+    match token {
         (Ok(Answer::Passed), Ok(Answer::Passed)) => Ok(()),
         (Ok(Answer::UnauthorizedClient), _) | (_, Ok(Answer::UnauthorizedClient)) => {
             Err(Error::ClientNotAllowed { client_id, kanka_url })
@@ -113,13 +112,10 @@ pub(crate) fn judge(config: &Config, token: Option<Result<Answer>>, authorize: R
         }
         (Ok(Answer::InvalidClient), Err(_)) => Err(Error::InvalidClient),
         (Err(e), _) | (_, Err(e)) => Err(e),
-        (Ok(Answer::NotKanka(_)), _) | (_, Ok(Answer::NotKanka(_))) => unreachable_by_construction(&client_id),
+        (Ok(Answer::NotKanka(detail)), _) | (_, Ok(Answer::NotKanka(detail))) => {
+            Err(Error::NotKanka { url: kanka_url, detail })
+        }
     }
-}
-
-/// Handled above; kept total without a panic.
-fn unreachable_by_construction(client_id: &str) -> Result<()> {
-    Err(Error::UnexpectedResponse { detail: format!("the check of client {client_id} ended in an unknown state") })
 }
 
 fn outcome(answer: Option<&Result<Answer>>) -> ProbeOutcome {
