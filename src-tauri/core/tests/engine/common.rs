@@ -133,6 +133,13 @@ impl World {
     pub fn scope(&self) -> String {
         self.config.scope()
     }
+
+    /// Moves the manual clock once the code under test is asleep on it, so each step is seen.
+    pub async fn advance(&self, by: Duration) {
+        let clock = self.manual.as_ref().expect("a manual clock");
+        clock.wait_for_sleepers(1).await;
+        clock.advance(by);
+    }
 }
 
 /// Waits (in real time, bounded) until the status satisfies `done`.

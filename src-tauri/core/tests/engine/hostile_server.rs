@@ -15,13 +15,6 @@ use crate::common::*;
 
 const SECOND: Duration = Duration::from_secs(1);
 
-/// Moves the clock once the timer is asleep, so each step is seen.
-async fn advance(world: &World, by: Duration) {
-    let clock = world.manual.as_ref().unwrap();
-    clock.wait_for_sleepers(1).await;
-    clock.advance(by);
-}
-
 /// A 429 from the token endpoint with this `Retry-After`.
 fn rate_limited(retry_after: Option<u64>, retry_after_text: Option<&str>) -> Fault {
     Fault {
@@ -52,7 +45,7 @@ async fn an_absurd_retry_after_during_a_refresh_waits_within_the_bounds_and_keep
         world.sandbox.inject(fault.clone());
     }
     // Due at three quarters of the hour: 900 s of life left, so each wait is at most half of it.
-    advance(&world, 2700 * SECOND).await;
+    world.advance(2700 * SECOND).await;
     for attempt in 1..=faults.len() as u64 {
         wait_for_sandbox(&world.sandbox, "a rate-limited attempt", |s| s.faults_served == attempt).await;
         let status = wait_for_status(&world.linker, "the retry to be planned", |s| {
@@ -72,10 +65,10 @@ async fn an_absurd_retry_after_during_a_refresh_waits_within_the_bounds_and_keep
         let stored = secret_tool_lookup(&format!("access-token:{}", world.scope()));
         assert_eq!(stored.as_deref(), Some(token.as_str()), "attempt {attempt}: the stored token is intact");
         // Nothing before the planned time: no storm.
-        advance(&world, gap.to_std().unwrap() / 2).await;
-        advance(&world, Duration::ZERO).await;
+        world.advance(gap.to_std().unwrap() / 2).await;
+        world.advance(Duration::ZERO).await;
         assert_eq!(world.sandbox.stats().faults_served, attempt, "attempt {attempt}: retried early");
-        advance(&world, gap.to_std().unwrap() / 2 + Duration::from_millis(10)).await;
+        world.advance(gap.to_std().unwrap() / 2 + Duration::from_millis(10)).await;
     }
     wait_for_sandbox(&world.sandbox, "the refresh", |s| s.refreshes == 1).await;
     let status = wait_for_status(&world.linker, "the error to clear", |s| s.last_error.is_none()).await;
@@ -135,9 +128,9 @@ async fn a_status_file_with_impossible_dates_shows_as_damaged_and_starts_no_refr
         assert_eq!((status.expires_at, status.next_refresh_at), (None, None), "no date from the file is shown");
         // Two hours of the app running: the timer looks at the file again and does nothing.
         for _ in 0..2 {
-            advance(&world, 3600 * SECOND).await;
+            world.advance(3600 * SECOND).await;
         }
-        advance(&world, Duration::ZERO).await;
+        world.advance(Duration::ZERO).await;
         assert_eq!(app.status().state, State::Error);
         let now_requests = world.sandbox.stats().token_requests + world.sandbox.stats().faults_served;
         assert_eq!(now_requests, requests, "{refreshed_at} .. {expires_at}: no request to Kanka");
@@ -159,9 +152,9 @@ async fn a_status_file_from_the_year_one_is_refreshed_once() {
     assert_eq!(status.state, State::Connected, "{status:?}");
     assert!(status.next_refresh_at.unwrap() > world.clock.now(), "{status:?}");
     for _ in 0..10 {
-        advance(&world, 60 * SECOND).await;
+        world.advance(60 * SECOND).await;
     }
-    advance(&world, Duration::ZERO).await;
+    world.advance(Duration::ZERO).await;
     assert_eq!(world.sandbox.stats().refreshes, 1, "one refresh, not a storm");
     assert_eq!(world.sandbox.stats().token_requests, CHECK_TOKEN_REQUESTS + 2, "the sign-in and the refresh");
 }

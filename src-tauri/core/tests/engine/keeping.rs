@@ -24,12 +24,6 @@ fn record_json(world: &World) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap()
 }
 
-async fn advance(world: &World, by: Duration) {
-    let clock = world.manual.as_ref().unwrap();
-    clock.wait_for_sleepers(1).await;
-    clock.advance(by);
-}
-
 #[tokio::test]
 async fn a_refused_client_secret_keeps_the_connection_until_the_settings_are_fixed() {
     let world = World::start().await;
@@ -118,7 +112,7 @@ async fn a_stray_link_leaves_the_status_as_it_was_and_shows_a_passing_notice() {
     assert_eq!(record_json(&world), before, "the status file is as it was");
 
     // The notice passes.
-    advance(&world, 21 * SECOND).await;
+    world.advance(21 * SECOND).await;
     wait_for_status(&world.linker, "the notice gone", |s| s.notice.is_none()).await;
 }
 
@@ -137,7 +131,7 @@ async fn a_rate_limited_profile_does_not_hold_up_the_sign_in() {
     assert!(retry >= now + chrono::Duration::seconds(60), "the next try honours Retry-After: {retry} vs {now}");
 
     // A minute on, the timer asks again.
-    advance(&world, 61 * SECOND).await;
+    world.advance(61 * SECOND).await;
     let status = wait_for_status(&world.linker, "the account", |s| s.account.is_some()).await;
     assert!(status.last_error.is_none(), "{status:?}");
     assert_eq!(status.account.unwrap().name, "Sandbox Sage");
@@ -169,7 +163,7 @@ async fn stopping_the_timer_during_a_refresh_keeps_the_new_pair() {
     let first = world.connect().await;
     let timer = world.linker.spawn_background();
     world.sandbox.inject(Fault::delay("/oauth/token", 500, 1));
-    advance(&world, 30 * SECOND).await;
+    world.advance(30 * SECOND).await;
     wait_for_sandbox(&world.sandbox, "the refresh request", |s| s.faults_served == 1).await;
     // Settings saved now: the engine stops the old timer.
     timer.stop().await;
@@ -196,7 +190,7 @@ async fn a_failed_refresh_now_is_tried_again_a_second_later() {
     assert_eq!(status.retry_at, status.next_refresh_at, "the status says when the next try is");
     assert_eq!(status.last_error.unwrap().code, ErrorCode::ServerError);
 
-    advance(&world, 2 * SECOND).await;
+    world.advance(2 * SECOND).await;
     wait_for_sandbox(&world.sandbox, "the retried refresh", |s| s.refreshes == 1).await;
     let status = wait_for_status(&world.linker, "the error gone", |s| s.last_error.is_none()).await;
     assert_eq!(status.state, State::Connected);

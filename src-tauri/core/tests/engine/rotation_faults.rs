@@ -73,14 +73,23 @@ fn assert_no_reuse(world: &World) {
     assert_eq!((stats.invalid_grant, stats.refresh_token_reuse), (0, 0), "{stats:?}");
 }
 
-#[tokio::test]
-async fn refresh_now_saves_the_refused_pair_and_never_sends_the_token_it_replaced() {
-    let test = "rotation_faults::refresh_now_saves_the_refused_pair_and_never_sends_the_token_it_replaced";
-    let Some(dir) = in_child(test) else { return };
+/// A connected world on a keychain of the test's own (in a child process; `None` in the parent).
+async fn connected_on_its_own_keychain(test: &str) -> Option<(Daemons, World)> {
+    let dir = in_child(&format!("rotation_faults::{test}"))?;
     let mut daemons = Daemons::new(&dir);
     daemons.start();
     let world = World::start().await;
     world.connect().await;
+    Some((daemons, world))
+}
+
+#[tokio::test]
+async fn refresh_now_saves_the_refused_pair_and_never_sends_the_token_it_replaced() {
+    let Some((mut daemons, world)) =
+        connected_on_its_own_keychain("refresh_now_saves_the_refused_pair_and_never_sends_the_token_it_replaced").await
+    else {
+        return;
+    };
     refresh_into_a_locked_keychain(&world, &daemons, &world.linker).await;
     let held = world.linker.access_token().await.unwrap().secret().clone();
     assert!(world.sandbox.access_token_is_valid(&held), "the pair in memory is the one Kanka issued");
@@ -98,13 +107,11 @@ async fn refresh_now_saves_the_refused_pair_and_never_sends_the_token_it_replace
 
 #[tokio::test]
 async fn another_process_is_told_rather_than_handed_a_revoked_token() {
-    let Some(dir) = in_child("rotation_faults::another_process_is_told_rather_than_handed_a_revoked_token") else {
+    let Some((mut daemons, world)) =
+        connected_on_its_own_keychain("another_process_is_told_rather_than_handed_a_revoked_token").await
+    else {
         return;
     };
-    let mut daemons = Daemons::new(&dir);
-    daemons.start();
-    let world = World::start().await;
-    world.connect().await;
     refresh_into_a_locked_keychain(&world, &daemons, &world.linker).await;
     unlock(&mut daemons);
 
@@ -126,12 +133,12 @@ async fn another_process_is_told_rather_than_handed_a_revoked_token() {
 
 #[tokio::test]
 async fn a_refused_pair_is_never_written_over_a_newer_one_nor_into_an_emptied_keychain() {
-    let test = "rotation_faults::a_refused_pair_is_never_written_over_a_newer_one_nor_into_an_emptied_keychain";
-    let Some(dir) = in_child(test) else { return };
-    let mut daemons = Daemons::new(&dir);
-    daemons.start();
-    let world = World::start().await;
-    world.connect().await;
+    let Some((mut daemons, world)) =
+        connected_on_its_own_keychain("a_refused_pair_is_never_written_over_a_newer_one_nor_into_an_emptied_keychain")
+            .await
+    else {
+        return;
+    };
 
     // Disconnected from the command line while the window holds a refused pair.
     refresh_into_a_locked_keychain(&world, &daemons, &world.linker).await;
@@ -188,12 +195,11 @@ async fn the_timer_saves_the_refused_pair_of_a_first_sign_in() {
 
 #[tokio::test]
 async fn a_process_that_cannot_save_its_pair_ends_loudly_and_names_the_loss() {
-    let test = "rotation_faults::a_process_that_cannot_save_its_pair_ends_loudly_and_names_the_loss";
-    let Some(dir) = in_child(test) else { return };
-    let mut daemons = Daemons::new(&dir);
-    daemons.start();
-    let world = World::start().await;
-    world.connect().await;
+    let Some((mut daemons, world)) =
+        connected_on_its_own_keychain("a_process_that_cannot_save_its_pair_ends_loudly_and_names_the_loss").await
+    else {
+        return;
+    };
     // `kanka-link refresh` into a keychain that stays locked.
     let cli = world.open_another();
     refresh_into_a_locked_keychain(&world, &daemons, &cli).await;
@@ -211,11 +217,7 @@ async fn a_process_that_cannot_save_its_pair_ends_loudly_and_names_the_loss() {
 
 #[tokio::test]
 async fn a_stray_link_reads_no_secret() {
-    let Some(dir) = in_child("rotation_faults::a_stray_link_reads_no_secret") else { return };
-    let mut daemons = Daemons::new(&dir);
-    daemons.start();
-    let world = World::start().await;
-    world.connect().await;
+    let Some((daemons, world)) = connected_on_its_own_keychain("a_stray_link_reads_no_secret").await else { return };
     let record = std::fs::read_dir(world.paths().data_dir).unwrap().count();
     daemons.lock();
     let err = world.linker.handle_callback(&format!("{DEEP_LINK}?code=c&state=s")).await.unwrap_err();
@@ -230,14 +232,12 @@ async fn a_stray_link_reads_no_secret() {
 /// `npm run stress` runs it with 100 rounds (KANKA_LINK_KEYCHAIN_ROUNDS); `npm test` with 4.
 #[tokio::test]
 async fn rotated_pairs_the_keychain_refused_survive_every_round() {
-    let Some(dir) = in_child("rotation_faults::rotated_pairs_the_keychain_refused_survive_every_round") else {
+    let Some((mut daemons, world)) =
+        connected_on_its_own_keychain("rotated_pairs_the_keychain_refused_survive_every_round").await
+    else {
         return;
     };
     let rounds: u32 = std::env::var("KANKA_LINK_KEYCHAIN_ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(4);
-    let mut daemons = Daemons::new(&dir);
-    daemons.start();
-    let world = World::start().await;
-    world.connect().await;
     let other = world.open_another();
     for round in 0..rounds {
         refresh_into_a_locked_keychain(&world, &daemons, &world.linker).await;

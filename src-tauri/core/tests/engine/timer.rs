@@ -12,13 +12,6 @@ use crate::common::*;
 
 const SECOND: Duration = Duration::from_secs(1);
 
-/// Moves the clock once the timer is asleep, so each step is seen.
-async fn advance(world: &World, by: Duration) {
-    let clock = world.manual.as_ref().unwrap();
-    clock.wait_for_sleepers(1).await;
-    clock.advance(by);
-}
-
 #[tokio::test]
 async fn refreshes_at_three_quarters_of_the_lifetime() {
     let world = Setup::default().token_lifetime(40).manual_clock().start().await;
@@ -26,10 +19,10 @@ async fn refreshes_at_three_quarters_of_the_lifetime() {
     let _timer = world.linker.spawn_background();
     assert_eq!((first.next_refresh_at.unwrap() - first.refreshed_at.unwrap()).num_seconds(), 30);
 
-    advance(&world, 29 * SECOND).await;
-    advance(&world, Duration::ZERO).await;
+    world.advance(29 * SECOND).await;
+    world.advance(Duration::ZERO).await;
     assert_eq!(world.sandbox.stats().refreshes, 0, "nothing before 30 s");
-    advance(&world, SECOND).await;
+    world.advance(SECOND).await;
     wait_for_sandbox(&world.sandbox, "the refresh at 30 s", |s| s.refreshes == 1).await;
     let status = wait_for_status(&world.linker, "the new pair", |s| s.refreshed_at > first.refreshed_at).await;
     assert_eq!(status.state, State::Connected);
@@ -38,7 +31,7 @@ async fn refreshes_at_three_quarters_of_the_lifetime() {
     assert!(world.sandbox.access_token_is_valid(&world.access_token().await));
 
     // And again 30 s later, with the rotated refresh token.
-    advance(&world, 30 * SECOND).await;
+    world.advance(30 * SECOND).await;
     wait_for_sandbox(&world.sandbox, "the second refresh", |s| s.refreshes == 2).await;
     assert_eq!(world.sandbox.stats().refresh_token_reuse, 0);
     assert_eq!(world.sandbox.stats().invalid_grant, 0);
@@ -66,7 +59,7 @@ async fn server_errors_back_off_exponentially_then_the_refresh_succeeds() {
     world.sandbox.inject(Fault::status("/oauth/token", 503, failures));
     // Faulted requests never reach the token endpoint: the sandbox counts them as faults served.
     let before = world.sandbox.stats().token_requests;
-    advance(&world, 2700 * SECOND).await;
+    world.advance(2700 * SECOND).await;
 
     let mut gaps = Vec::new();
     for attempt in 1..=failures {
@@ -80,10 +73,10 @@ async fn server_errors_back_off_exponentially_then_the_refresh_succeeds() {
         let gap = (status.next_refresh_at.unwrap() - world.clock.now()).as_seconds_f64();
         gaps.push(gap);
         // Nothing happens before the planned time: no storm.
-        advance(&world, Duration::from_secs_f64(gap * 0.5)).await;
-        advance(&world, Duration::ZERO).await;
+        world.advance(Duration::from_secs_f64(gap * 0.5)).await;
+        world.advance(Duration::ZERO).await;
         assert_eq!(world.sandbox.stats().faults_served, u64::from(attempt), "retried early, gaps {gaps:?}");
-        advance(&world, Duration::from_secs_f64(gap * 0.5 + 0.01)).await;
+        world.advance(Duration::from_secs_f64(gap * 0.5 + 0.01)).await;
     }
     wait_for_sandbox(&world.sandbox, "the successful attempt", |s| s.refreshes == 1).await;
     let status = wait_for_status(&world.linker, "the error to clear", |s| s.last_error.is_none()).await;
@@ -124,10 +117,10 @@ async fn a_suspended_machine_catches_up_within_the_hour() {
     // Asleep for 19 hours: the wall clock passed the refresh point (18 h), the timer's did not.
     clock.wait_for_sleepers(1).await;
     clock.suspend(19 * 3600 * SECOND);
-    advance(&world, MAX_NAP - SECOND).await;
-    advance(&world, Duration::ZERO).await;
+    world.advance(MAX_NAP - SECOND).await;
+    world.advance(Duration::ZERO).await;
     assert_eq!(world.sandbox.stats().refreshes, 0);
-    advance(&world, SECOND).await;
+    world.advance(SECOND).await;
     wait_for_sandbox(&world.sandbox, "the catch-up refresh", |s| s.refreshes == 1).await;
 }
 
@@ -140,16 +133,16 @@ async fn a_wall_clock_set_back_causes_no_storm() {
     clock.wait_for_sleepers(1).await;
     clock.set_wall(clock.now() - chrono::Duration::days(2));
     for _ in 0..20 {
-        advance(&world, 10 * SECOND).await;
+        world.advance(10 * SECOND).await;
     }
-    advance(&world, Duration::ZERO).await;
+    world.advance(Duration::ZERO).await;
     let sign_in = CHECK_TOKEN_REQUESTS + 1;
     assert_eq!(world.sandbox.stats().token_requests, sign_in, "only the sign-in; the pair is not due on the new clock");
     // The clock jumping forward again makes it due, and it refreshes once.
     clock.set_wall(clock.now() + chrono::Duration::days(2));
-    advance(&world, MAX_NAP).await;
+    world.advance(MAX_NAP).await;
     wait_for_sandbox(&world.sandbox, "one refresh", |s| s.refreshes == 1).await;
-    advance(&world, Duration::ZERO).await;
+    world.advance(Duration::ZERO).await;
     assert_eq!(world.sandbox.stats().token_requests, sign_in + 1);
 }
 
@@ -189,7 +182,7 @@ async fn a_flaky_network_is_retried_until_the_refresh_goes_through() {
     for (fault, _) in &faults {
         world.sandbox.inject(fault.clone());
     }
-    advance(&world, 2700 * SECOND).await;
+    world.advance(2700 * SECOND).await;
     for (attempt, (_, expected)) in faults.iter().enumerate() {
         let status = wait_for_status(&world.linker, "the retry to be planned", |s| {
             s.last_error.as_ref().is_some_and(|e| e.code == *expected)
@@ -201,7 +194,7 @@ async fn a_flaky_network_is_retried_until_the_refresh_goes_through() {
         let stored = secret_tool_lookup(&format!("access-token:{}", world.scope()));
         assert_eq!(stored.as_deref(), Some(token.as_str()), "the stored token is intact while retrying");
         let gap = status.next_refresh_at.unwrap() - world.clock.now();
-        advance(&world, gap.to_std().unwrap() + Duration::from_millis(10)).await;
+        world.advance(gap.to_std().unwrap() + Duration::from_millis(10)).await;
     }
     wait_for_sandbox(&world.sandbox, "the refresh", |s| s.refreshes == 1).await;
     let status = wait_for_status(&world.linker, "the error to clear", |s| s.last_error.is_none()).await;
@@ -240,16 +233,16 @@ async fn years_of_sleep_and_clock_changes_never_let_the_token_expire() {
             4 => {
                 let wrong = chrono::Duration::days(rand::random_range(-5..=5));
                 clock.set_wall(clock.now() + wrong);
-                advance(&world, 3600 * SECOND).await;
+                world.advance(3600 * SECOND).await;
                 clock.wait_for_sleepers(1).await;
                 clock.set_wall(clock.now() - wrong);
                 jumps += 1;
             }
             // Hours of use.
-            _ => advance(&world, Duration::from_secs(rand::random_range(3600..DAY))).await,
+            _ => world.advance(Duration::from_secs(rand::random_range(3600..DAY))).await,
         }
         // Awake again: within the hour the timer looks at the clock and catches up.
-        advance(&world, 3600 * SECOND).await;
+        world.advance(3600 * SECOND).await;
         clock.wait_for_sleepers(1).await;
         tokio::task::yield_now().await;
         let status = wait_for_status(&world.linker, "the timer to settle", |s| s.state == State::Connected).await;
