@@ -13,6 +13,7 @@ fn main() {
         "open_kanka_settings",
         "settings",
         "save_settings",
+        "check_setup",
     ];
     let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
     tauri_build::try_build(attributes).expect("the Tauri build script runs");

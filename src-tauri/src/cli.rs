@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Local, Utc};
 use kanka_link_core::clock::SystemClock;
-use kanka_link_core::{Config, Error, Linker, Paths, State, Status};
+use kanka_link_core::{Config, Error, Linker, Paths, SetupReport, State, Status, Verdict};
 
 pub enum Invocation {
     /// No arguments: the window.
@@ -27,6 +27,7 @@ pub enum Command {
     Token,
     Refresh,
     Disconnect,
+    Check,
 }
 
 const USAGE: &str = "\
@@ -38,10 +39,14 @@ Usage:
   kanka-link token           print a valid access token (refreshed first if due)
   kanka-link refresh         refresh the token now
   kanka-link disconnect      forget the tokens
+  kanka-link check           ask Kanka whether it accepts the client id, secret and
+                             redirect URL (no sign-in; nothing is spent)
   kanka-link --help          show this help
 
-Exit status: 0 on success; 1 when not connected, on an error, or when the output
-cannot be written (a closed pipe ends it without a message); 2 on bad usage.
+Exit status: 0 on success; 1 when not connected, when `check` finds a setting
+wrong, on an error, or when the output cannot be written (a closed pipe ends it
+without a message); 2 on bad usage; 3 when `check` could not reach Kanka, or
+Kanka's answer did not tell (no setting is known to be wrong).
 Settings come from KANKA_LINK_URL, KANKA_LINK_API_URL, KANKA_LINK_CLIENT_ID,
 KANKA_LINK_CLIENT_SECRET and KANKA_LINK_REDIRECT_URI, then from config.toml.
 ";
@@ -58,6 +63,7 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
         ["token"] => Invocation::Command(Command::Token),
         ["refresh"] => Invocation::Command(Command::Refresh),
         ["disconnect"] => Invocation::Command(Command::Disconnect),
+        ["check"] => Invocation::Command(Command::Check),
         ["--help" | "-h" | "help"] => Invocation::Usage { to_stderr: false },
         _ => Invocation::Usage { to_stderr: true },
     }
@@ -118,7 +124,43 @@ async fn perform(linker: &Linker, command: Command) -> Result<(String, ExitCode)
             let notice = linker.disconnect().await.map_err(|e| explain(&e))?;
             Ok((format!("{}\n", notice.message), ExitCode::SUCCESS))
         }
+        Command::Check => {
+            let report = linker.check_setup().await;
+            Ok((describe_check(&report), check_status(report.verdict)))
+        }
     }
+}
+
+/// `check`'s exit status when Kanka could not be reached: neither a pass nor a wrong setting.
+const CHECK_UNREACHABLE: u8 = 3;
+
+fn check_status(verdict: Verdict) -> ExitCode {
+    match verdict {
+        Verdict::Passed => ExitCode::SUCCESS,
+        Verdict::SettingWrong => ExitCode::FAILURE,
+        Verdict::Unreachable => ExitCode::from(CHECK_UNREACHABLE),
+    }
+}
+
+/// One line per probe, then what to do.
+fn describe_check(report: &SetupReport) -> String {
+    let mut text = format!(
+        "Checking the settings with {} (client {})\n",
+        report.kanka_url.as_str().trim_end_matches('/'),
+        report.client_id.as_str()
+    );
+    text += &format!("  token endpoint:         {}\n", report.token.summary);
+    text += &format!("  authorization endpoint: {}\n", report.authorize.summary);
+    match &report.problem {
+        None => text += "Ready: Connect opens Kanka's sign-in page.\n",
+        Some(problem) => {
+            text += &format!("{}\n", problem.message);
+            if let Some(hint) = &problem.hint {
+                text += &format!("{hint}\n");
+            }
+        }
+    }
+    text
 }
 
 fn explain(error: &Error) -> String {
@@ -270,10 +312,20 @@ mod tests {
         assert!(matches!(parsed(&["token"]), Invocation::Command(Command::Token)));
         assert!(matches!(parsed(&["disconnect"]), Invocation::Command(Command::Disconnect)));
         assert!(matches!(parsed(&["refresh"]), Invocation::Command(Command::Refresh)));
+        assert!(matches!(parsed(&["check"]), Invocation::Command(Command::Check)));
+        assert!(matches!(parsed(&["check", "--json"]), Invocation::Usage { to_stderr: true }));
         assert!(matches!(parsed(&["--help"]), Invocation::Usage { to_stderr: false }));
         for unknown in [&["frobnicate"][..], &["status", "--xml"], &["token", "extra"], &["kanka-link://x", "more"]] {
             assert!(matches!(parsed(unknown), Invocation::Usage { to_stderr: true }), "{unknown:?}");
         }
+    }
+
+    #[test]
+    fn the_check_exits_with_a_status_per_verdict() {
+        assert_eq!(check_status(Verdict::Passed), ExitCode::SUCCESS);
+        assert_eq!(check_status(Verdict::SettingWrong), ExitCode::FAILURE);
+        assert_eq!(check_status(Verdict::Unreachable), ExitCode::from(3));
+        assert!(USAGE.contains("kanka-link check") && USAGE.contains("3 when `check` could not reach Kanka"));
     }
 
     #[test]

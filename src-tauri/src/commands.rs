@@ -1,6 +1,6 @@
 //! The window's commands: each is a thin call into the core. None returns a token or secret.
 
-use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SettingsFile, Sources, Status};
+use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SettingsFile, SetupReport, Sources, Status};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
@@ -55,6 +55,13 @@ pub async fn sign_in_page(engine: State<'_, Engine>) -> CommandResult<Option<Sig
 #[tauri::command]
 pub async fn cancel_connect(engine: State<'_, Engine>) -> CommandResult<Status> {
     engine.linker()?.cancel_connect().await.map_err(info)
+}
+
+/// Asks Kanka whether it accepts the saved settings (the setup check: two requests, no sign-in,
+/// nothing opened). The report holds no secret.
+#[tauri::command]
+pub async fn check_setup(engine: State<'_, Engine>) -> CommandResult<SetupReport> {
+    Ok(engine.linker()?.check_setup().await)
 }
 
 #[tauri::command]

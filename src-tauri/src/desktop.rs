@@ -36,6 +36,7 @@ pub fn run() {
             commands::open_kanka_settings,
             commands::settings,
             commands::save_settings,
+            commands::check_setup,
         ])
         .setup(|app| {
             let handle = app.handle().clone();

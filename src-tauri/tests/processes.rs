@@ -276,6 +276,70 @@ async fn a_running_kanka_link_writes_no_core_and_hides_its_memory() {
     assert_eq!(waiting.wait().unwrap().code(), Some(1), "then it says it is not connected");
 }
 
+/// `kanka-link check`: one line per probe, then what to do; exit 0 when both pass, 1 when a
+/// setting is wrong, 3 when Kanka could not be reached. No secret is printed, nothing is signed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_says_which_setting_is_wrong_and_exits_with_its_own_status() {
+    let machine = Machine::start(Duration::from_secs(365 * 24 * 3600)).await;
+    let text = |output: &Output| {
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    };
+    let check = |vars: &[(&str, &str)]| machine.command(&["check"]).envs(vars.iter().copied()).output().unwrap();
+
+    let passed = check(&[]);
+    let said = text(&passed);
+    assert_eq!(passed.status.code(), Some(0), "{said}");
+    let lines: Vec<&str> = said.lines().collect();
+    assert!(
+        lines[1].starts_with("  token endpoint:")
+            && lines[1].ends_with("passed: Kanka accepts the client id and secret"),
+        "{said}"
+    );
+    assert!(lines[2].starts_with("  authorization endpoint:") && lines[2].contains("passed"), "{said}");
+    assert!(!said.contains(&machine.sandbox.config().client_secret), "{said}");
+
+    let wrong_secret = check(&[("KANKA_LINK_CLIENT_SECRET", "not-the-secret")]);
+    assert_eq!(wrong_secret.status.code(), Some(1), "{}", text(&wrong_secret));
+    assert!(text(&wrong_secret).contains("Kanka refused the client secret of client 7."), "{}", text(&wrong_secret));
+    assert!(!text(&wrong_secret).contains("not-the-secret"));
+
+    let unknown = check(&[("KANKA_LINK_CLIENT_ID", "8")]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown).contains("does not know the client id 8"), "{}", text(&unknown));
+
+    let redirect = "http://localhost:47813/kanka-link/callback";
+    let unregistered = check(&[("KANKA_LINK_REDIRECT_URI", redirect)]);
+    assert_eq!(unregistered.status.code(), Some(1));
+    assert!(
+        text(&unregistered).contains(&format!(
+            "Kanka does not know the redirect URL {redirect} for client 7: copy it into the client's settings in Kanka."
+        )),
+        "{}",
+        text(&unregistered)
+    );
+
+    // kanka.io's own rules: refused before anything is sent.
+    let custom = check(&[
+        ("KANKA_LINK_URL", "https://app.kanka.io"),
+        ("KANKA_LINK_REDIRECT_URI", "kanka-link://oauth/callback"),
+    ]);
+    assert_eq!(custom.status.code(), Some(1));
+    assert!(
+        text(&custom).contains("http or https") && text(&custom).contains("KANKA_LINK_REDIRECT_URI"),
+        "{}",
+        text(&custom)
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let nowhere = format!("http://127.0.0.1:{closed}");
+    let unreachable = check(&[("KANKA_LINK_URL", nowhere.as_str())]);
+    assert_eq!(unreachable.status.code(), Some(3), "{}", text(&unreachable));
+    assert!(text(&unreachable).contains("no answer: Could not reach 127.0.0.1"), "{}", text(&unreachable));
+
+    assert_eq!(machine.status().state, State::Disconnected, "a check signs nothing in");
+    assert_eq!(machine.sandbox.stats().code_exchanges, 0);
+}
+
 /// `command` as a process with no capabilities: what any program of this user runs as.
 #[cfg(target_os = "linux")]
 fn without_capabilities(mut command: Command) -> Command {

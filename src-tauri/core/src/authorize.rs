@@ -109,7 +109,8 @@ mod tests {
         assert_eq!(query["client_id"], "7");
         assert_eq!(query["response_type"], "code");
         assert_eq!(query["code_challenge_method"], "S256");
-        assert_eq!(query["redirect_uri"], "kanka-link://oauth/callback");
+        // kanka.io takes no deep link: the default redirect is the fixed localhost one.
+        assert_eq!(query["redirect_uri"], "http://localhost:47813/kanka-link/callback");
         assert_eq!(query["state"], *pending.state.secret());
         assert_eq!(query["code_challenge"], *PkceCodeChallenge::from_code_verifier_sha256(&pending.verifier).as_str());
     }

@@ -112,8 +112,13 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
+    /// A server that takes every kind of redirect (kanka.io refuses the deep link).
+    const SELF_HOSTED: &str = "https://kanka.example";
+
     fn config(redirect: &'static str) -> Config {
-        let env: BTreeMap<&str, &str> = [("KANKA_LINK_CLIENT_ID", "7"), ("KANKA_LINK_REDIRECT_URI", redirect)].into();
+        let env: BTreeMap<&str, &str> =
+            [("KANKA_LINK_URL", SELF_HOSTED), ("KANKA_LINK_CLIENT_ID", "7"), ("KANKA_LINK_REDIRECT_URI", redirect)]
+                .into();
         Config::from_sources(&env, std::path::Path::new("/nonexistent/config.toml")).unwrap()
     }
 

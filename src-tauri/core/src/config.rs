@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use url::{Host, Url};
 
 use crate::error::{Error, Result};
+use crate::kanka_rules;
 
 pub const DEFAULT_KANKA_URL: &str = "https://app.kanka.io";
 pub const DEFAULT_API_URL: &str = "https://api.kanka.io/1.0";
@@ -163,11 +164,16 @@ impl Sources {
             Some(secret) => Some((ClientSecret::new(secret), Origin::Environment(ENV_CLIENT_SECRET))),
             None => BUILT_IN_CLIENT_SECRET.map(|s| (ClientSecret::new(s.to_owned()), Origin::Default)),
         };
+        let url = pick(ENV_URL, &file.url, Some(DEFAULT_KANKA_URL));
+        // Unset, the redirect is one the server takes: kanka.io refuses the deep link.
+        let proposed = Url::parse(url.value.trim())
+            .map(|url| kanka_rules::proposed_redirect(&url, None))
+            .unwrap_or_else(|_| DEFAULT_REDIRECT_URI.to_owned());
         Ok(Sources {
-            url: pick(ENV_URL, &file.url, Some(DEFAULT_KANKA_URL)),
+            url,
             api_url: pick(ENV_API_URL, &file.api_url, Some(DEFAULT_API_URL)),
             client_id: pick(ENV_CLIENT_ID, &file.client_id, BUILT_IN_CLIENT_ID),
-            redirect_uri: pick(ENV_REDIRECT_URI, &file.redirect_uri, Some(DEFAULT_REDIRECT_URI)),
+            redirect_uri: pick(ENV_REDIRECT_URI, &file.redirect_uri, Some(&proposed)),
             client_secret,
         })
     }
@@ -186,9 +192,12 @@ impl Config {
     /// Checks every setting; the first bad one is named with its origin.
     pub fn check(sources: Sources) -> Result<Config> {
         let Sources { url, api_url, client_id, redirect_uri, client_secret } = sources;
-        let (redirect_uri, redirect) = parse_redirect_uri(&redirect_uri.value, &redirect_uri.origin)?;
+        let redirect_origin = redirect_uri.origin;
+        let (redirect_uri, redirect) = parse_redirect_uri(&redirect_uri.value, &redirect_origin)?;
+        let kanka_url = parse_server_url("url", &url.value, &url.origin)?;
+        check_kanka_rules(&kanka_url, &redirect_uri, &redirect_origin)?;
         Ok(Config {
-            kanka_url: parse_server_url("url", &url.value, &url.origin)?,
+            kanka_url,
             api_url: parse_server_url("api_url", &api_url.value, &api_url.origin)?,
             client_id: parse_client_id(&client_id.value, &client_id.origin)?,
             redirect_uri,
@@ -269,7 +278,9 @@ impl SettingsFile {
             parse_client_id(id, &input)?;
         }
         if let Some(uri) = &self.redirect_uri {
-            parse_redirect_uri(uri, &input)?;
+            let (redirect_uri, _) = parse_redirect_uri(uri, &input)?;
+            let url = parse_server_url("url", self.url.as_deref().unwrap_or(DEFAULT_KANKA_URL), &input)?;
+            check_kanka_rules(&url, &redirect_uri, &input)?;
         }
         Ok(())
     }
@@ -402,6 +413,18 @@ fn parse_redirect_uri(value: &str, origin: &Origin) -> Result<(Url, Redirect)> {
     Ok((url, redirect))
 }
 
+/// kanka.io's client form refuses some redirects this app could use (`kanka_rules`): with
+/// kanka.io they are flagged here, before they are saved or used.
+fn check_kanka_rules(kanka_url: &Url, redirect_uri: &Url, origin: &Origin) -> Result<()> {
+    if !kanka_rules::is_kanka(kanka_url) {
+        return Ok(());
+    }
+    match kanka_rules::redirect_refusal(redirect_uri.as_str()) {
+        Some(reason) => Err(invalid("redirect_uri", origin, reason)),
+        None => Ok(()),
+    }
+}
+
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -439,7 +462,9 @@ mod tests {
         assert_eq!(config.authorize_url().as_str(), "https://app.kanka.io/oauth/authorize");
         assert_eq!(config.token_url().as_str(), "https://app.kanka.io/oauth/token");
         assert_eq!(config.profile_url().as_str(), "https://api.kanka.io/1.0/profile");
-        assert_eq!(config.redirect, Redirect::DeepLink);
+        // kanka.io refuses the deep link: the default is the fixed localhost address.
+        assert_eq!(config.redirect_uri.as_str(), "http://localhost:47813/kanka-link/callback");
+        assert!(matches!(config.redirect, Redirect::Loopback { port: 47813, .. }));
         assert_eq!(config.scope(), "12@https://app.kanka.io");
         assert_eq!(config.apps_settings_url().as_str(), "https://app.kanka.io/settings/api");
     }
@@ -537,5 +562,45 @@ mod tests {
         ] {
             assert!(check(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn with_kanka_io_a_redirect_its_form_refuses_is_flagged_before_saving() {
+        for (bad, why) in [
+            ("kanka-link://oauth/callback", "http or https"),
+            ("http://127.0.0.1:47813/kanka-link/callback", "IP address"),
+            ("http://[::1]:47813/kanka-link/callback", "IP address"),
+        ] {
+            for url in [None, Some("https://app.kanka.io")] {
+                let settings = SettingsFile {
+                    url: url.map(str::to_owned),
+                    redirect_uri: Some(bad.to_owned()),
+                    ..Default::default()
+                };
+                let err = settings.validate().unwrap_err();
+                assert!(matches!(err, Error::InvalidSetting { setting: "redirect_uri", .. }), "{bad}: {err}");
+                assert!(err.to_string().contains(why), "{bad}: {err}");
+            }
+            // Other servers (self-hosted, the sandbox) may take them.
+            let settings = SettingsFile {
+                url: Some("http://127.0.0.1:8080".to_owned()),
+                redirect_uri: Some(bad.to_owned()),
+                ..Default::default()
+            };
+            settings.validate().unwrap();
+        }
+        let long = format!("https://bridge.example/{}", "a".repeat(100));
+        let settings = SettingsFile { redirect_uri: Some(long), ..Default::default() };
+        assert!(settings.validate().unwrap_err().to_string().contains("at most 120 characters"));
+
+        // The same rule when the settings are loaded, naming where the redirect came from.
+        let err =
+            load(&[("KANKA_LINK_CLIENT_ID", "12"), ("KANKA_LINK_REDIRECT_URI", "kanka-link://oauth/callback")], None)
+                .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidSetting { setting: "redirect_uri", origin: Origin::Environment(_), .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("KANKA_LINK_REDIRECT_URI"), "{err}");
     }
 }

@@ -30,8 +30,13 @@ struct Claimed {
 impl Linker {
     /// Starts a sign-in and returns the page to open in the system browser. A sign-in already
     /// in progress is replaced; the current connection, if any, stays until the new one works.
+    /// The setup check runs first (check.rs): a wrong setting fails the Connect before anything
+    /// is stored, listened on or opened, with a message that says which setting and how to fix it.
     pub async fn begin_connect(&self) -> Result<AuthorizationRequest> {
-        let result = self.start_attempt().await;
+        let result = match self.check_before_connect().await {
+            Ok(()) => self.start_attempt().await,
+            Err(e) => Err(e),
+        };
         if let Err(e) = &result {
             self.report(e).await;
         }

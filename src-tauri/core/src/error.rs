@@ -80,10 +80,31 @@ pub enum Error {
     #[error("{host} did not answer in time.")]
     Timeout { host: String },
 
+    #[error("Kanka at {kanka_url} does not know the client id {client_id}.")]
+    ClientUnknown { client_id: String, kanka_url: String },
+    #[error("Kanka refused the client secret of client {client_id}.")]
+    SecretRefused { client_id: String, kanka_url: String },
+    #[error(
+        "Kanka does not know the redirect URL {redirect_uri} for client {client_id}: copy it into the client's settings in Kanka."
+    )]
+    RedirectNotRegistered { client_id: String, redirect_uri: String, kanka_url: String },
+    #[error("Kanka does not let client {client_id} sign people in with the authorization-code grant.")]
+    ClientNotAllowed { client_id: String, kanka_url: String },
+    #[error("{url} does not answer like Kanka's sign-in server: {detail}.")]
+    NotKanka { url: String, detail: String },
+
     #[error("Kanka Link is not connected to Kanka.")]
     NotConnected,
     #[error("{} to sign in to Kanka again. {reason}", who_needs(account.as_deref()))]
     ReconnectNeeded { account: Option<String>, reason: String },
+}
+
+/// Where Kanka makes a new OAuth client.
+pub const KANKA_NEW_CLIENT_PATH: &str = "settings/client/create";
+
+/// A page of Kanka's settings, for a hint.
+fn kanka_page(kanka_url: &str, path: &str) -> String {
+    format!("{}/{path}", kanka_url.trim_end_matches('/'))
 }
 
 fn who_needs(account: Option<&str>) -> String {
@@ -125,6 +146,11 @@ pub enum ErrorCode {
     UnexpectedResponse,
     Network,
     Timeout,
+    ClientUnknown,
+    SecretRefused,
+    RedirectNotRegistered,
+    ClientNotAllowed,
+    NotKanka,
     NotConnected,
     ReconnectNeeded,
 }
@@ -142,7 +168,33 @@ impl ErrorCode {
                 | Self::Keychain
                 | Self::Storage
                 | Self::InvalidClient
+                | Self::ClientUnknown
+                | Self::SecretRefused
+                | Self::RedirectNotRegistered
+                | Self::ClientNotAllowed
+                | Self::NotKanka
         )
+    }
+
+    /// What the setup check finds wrong with a setting (`Linker::check_setup`); a passed check
+    /// clears them.
+    pub fn is_setup_problem(self) -> bool {
+        matches!(
+            self,
+            Self::InvalidClient
+                | Self::MissingClientSecret
+                | Self::ClientUnknown
+                | Self::SecretRefused
+                | Self::RedirectNotRegistered
+                | Self::ClientNotAllowed
+                | Self::NotKanka
+        )
+    }
+
+    /// The setup check could not ask, or could not understand the answer: the network, the
+    /// server's load. Not a wrong setting.
+    pub fn is_unanswered_check(self) -> bool {
+        matches!(self, Self::Network | Self::Timeout | Self::ServerError | Self::RateLimited | Self::UnexpectedResponse)
     }
 
     /// Passing trouble: the network, the server's load, a keychain that is locked or not up yet.
@@ -214,6 +266,11 @@ impl Error {
             Self::UnexpectedResponse { .. } => ErrorCode::UnexpectedResponse,
             Self::Network { .. } => ErrorCode::Network,
             Self::Timeout { .. } => ErrorCode::Timeout,
+            Self::ClientUnknown { .. } => ErrorCode::ClientUnknown,
+            Self::SecretRefused { .. } => ErrorCode::SecretRefused,
+            Self::RedirectNotRegistered { .. } => ErrorCode::RedirectNotRegistered,
+            Self::ClientNotAllowed { .. } => ErrorCode::ClientNotAllowed,
+            Self::NotKanka { .. } => ErrorCode::NotKanka,
             Self::NotConnected => ErrorCode::NotConnected,
             Self::ReconnectNeeded { .. } => ErrorCode::ReconnectNeeded,
         }
@@ -280,6 +337,29 @@ impl Error {
             Self::Network { .. } | Self::Timeout { .. } => {
                 "Check your internet connection; Kanka Link will try again.".to_owned()
             }
+            Self::ClientUnknown { kanka_url, .. } => format!(
+                "Copy the client id of your application in Kanka ({}) into Settings, or create \
+                 one at {}.",
+                kanka_page(kanka_url, KANKA_APPS_SETTINGS_PATH),
+                kanka_page(kanka_url, KANKA_NEW_CLIENT_PATH)
+            ),
+            Self::SecretRefused { client_id, kanka_url } => format!(
+                "Enter in Settings the secret Kanka showed when you created client {client_id}. \
+                 Kanka shows it only once: without it, create a new client at {}.",
+                kanka_page(kanka_url, KANKA_NEW_CLIENT_PATH)
+            ),
+            Self::RedirectNotRegistered { client_id, redirect_uri, kanka_url } => format!(
+                "In Kanka ({}), edit client {client_id} and set its redirect URL to exactly \
+                 {redirect_uri}; or enter in Settings the redirect URL registered there.",
+                kanka_page(kanka_url, KANKA_APPS_SETTINGS_PATH)
+            ),
+            Self::ClientNotAllowed { kanka_url, .. } => format!(
+                "Create a new client in Kanka at {} and enter its id and secret in Settings.",
+                kanka_page(kanka_url, KANKA_NEW_CLIENT_PATH)
+            ),
+            Self::NotKanka { .. } => "Check the Kanka URL in Settings: for kanka.io it is \
+                 https://app.kanka.io."
+                .to_owned(),
             Self::NotConnected => "Click Connect to Kanka to link your account.".to_owned(),
         };
         Some(hint)

@@ -19,7 +19,8 @@ use crate::timer::{self, MAX_RETRY_GAP, MIN_RETRY_GAP};
 use crate::token_endpoint::{self, MAX_LIFETIME};
 
 static CONFIG: LazyLock<Config> = LazyLock::new(|| {
-    let env: std::collections::BTreeMap<&str, &str> = [("KANKA_LINK_CLIENT_ID", "7")].into();
+    let env: std::collections::BTreeMap<&str, &str> =
+        [("KANKA_LINK_URL", "https://kanka.example"), ("KANKA_LINK_CLIENT_ID", "7")].into();
     Config::from_sources(&env, std::path::Path::new("/nonexistent/config.toml")).expect("a valid configuration")
 });
 

@@ -5,7 +5,7 @@
 mod api;
 mod authorize;
 mod callback;
-mod check;
+pub mod check;
 pub mod clock;
 pub mod config;
 mod connect;
@@ -14,11 +14,13 @@ pub mod files;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod http;
+pub mod kanka_rules;
 mod keep;
 pub mod keychain;
 mod linker;
 mod lock;
 mod loopback;
+mod probe;
 mod record;
 mod refresh;
 mod status;
@@ -29,6 +31,7 @@ mod token_endpoint;
 pub use api::Account;
 pub use authorize::{AUTHORIZATION_TIMEOUT, AuthorizationRequest};
 pub use callback::MAX_CALLBACK_LEN;
+pub use check::{AuthorizeProbe, ProbeOutcome, SetupReport, TokenProbe, Verdict};
 pub use config::{Config, Origin, Redirect, Setting, SettingsFile, Sources};
 pub use error::{Error, ErrorCode, ErrorInfo, Result};
 pub use files::Paths;
@@ -72,8 +75,12 @@ mod redaction_tests {
         };
         assert_redacted("TokenGrant", format!("{grant:?}"));
 
-        let env: std::collections::BTreeMap<&str, &str> =
-            [("KANKA_LINK_CLIENT_ID", "7"), ("KANKA_LINK_CLIENT_SECRET", SECRET)].into();
+        let env: std::collections::BTreeMap<&str, &str> = [
+            ("KANKA_LINK_URL", "https://kanka.example"),
+            ("KANKA_LINK_CLIENT_ID", "7"),
+            ("KANKA_LINK_CLIENT_SECRET", SECRET),
+        ]
+        .into();
         let config = Config::from_sources(&env, std::path::Path::new("/nonexistent/config.toml")).unwrap();
         assert_redacted("Config", format!("{config:?}"));
 

@@ -31,6 +31,10 @@ pub struct Record {
     /// Written just before a refresh request: the fingerprint of the refresh token it sends.
     /// Cleared once the answer is kept. Still there after a crash, it says the outcome is unknown.
     pub refresh_sent: Option<String>,
+    /// A digest of the last settings the setup check passed (check.rs, `settings_digest`): a
+    /// Connect with them goes ahead when the check gets no answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_passed: Option<String>,
 }
 
 impl Record {

@@ -93,7 +93,7 @@ pub async fn probe_client(http: &impl Transport, config: &Config, secret: &Clien
 }
 
 /// Not a code any server issues (Kanka's are encrypted payloads of about 1,000 characters).
-const PROBE_CODE: &str = "kanka-link-client-check";
+pub(crate) const PROBE_CODE: &str = "kanka-link-client-check";
 
 fn grant(response: &BasicTokenResponse, refresh_token: RefreshToken, obtained_at: DateTime<Utc>) -> TokenGrant {
     let lifetime = response.expires_in().unwrap_or(DEFAULT_LIFETIME).clamp(MIN_LIFETIME, MAX_LIFETIME);

@@ -31,7 +31,7 @@ pub(crate) async fn show(State(shared): State<Arc<Shared>>, uri: Uri) -> Respons
     let query = Params::from_query(uri.query());
     let mut inner = shared.lock();
     inner.stats.authorize_requests += 1;
-    let request = match validate(&shared.config, &query) {
+    let request = match validate(&shared.config, &inner.redirect_uris, &query) {
         Ok(request) => request,
         Err(Rejection::Page(error)) => {
             inner.stats.count_oauth_error(error.error);
@@ -95,7 +95,9 @@ fn code_redirect(request: &PendingAuth, code: &str) -> Response {
 }
 
 /// league's AuthorizationServer + AuthCodeGrant checks, in their order.
-fn validate(config: &SandboxConfig, query: &Params) -> Result<PendingAuth, Rejection> {
+/// (`AuthCodeGrant::validateAuthorizationRequest`: client, redirect, scopes, PKCE challenge; all
+/// before Passport's `AuthorizationController::authorize` looks for a signed-in user.)
+fn validate(config: &SandboxConfig, registered: &[String], query: &Params) -> Result<PendingAuth, Rejection> {
     // No grant "can respond" without response_type=code and a client_id.
     let client_id = match (query.get("response_type"), query.get("client_id")) {
         (Some("code"), Some(client_id)) => client_id,
@@ -105,8 +107,8 @@ fn validate(config: &SandboxConfig, query: &Params) -> Result<PendingAuth, Rejec
         return Err(Rejection::Page(OAuthError::invalid_client()));
     }
     let requested_redirect_uri = query.get("redirect_uri");
-    let redirect_uri = match (requested_redirect_uri, config.redirect_uris.as_slice()) {
-        (Some(uri), registered) if registered.iter().any(|r| r == uri) => uri.to_owned(),
+    let redirect_uri = match (requested_redirect_uri, registered) {
+        (Some(uri), registered) if redirect::is_registered(registered, uri) => uri.to_owned(),
         (None, [only]) => only.clone(),
         _ => return Err(Rejection::Page(OAuthError::invalid_client())),
     };

@@ -18,6 +18,8 @@ use crate::stats::Stats;
 #[derive(Deserialize)]
 struct ConfigChange {
     token_lifetime_secs: Option<u64>,
+    /// The client's registered redirect URIs, replaced (Kanka's client form).
+    redirect_uris: Option<Vec<String>>,
 }
 
 pub(crate) fn router() -> Router<Arc<Shared>> {
@@ -46,8 +48,15 @@ async fn configure(State(shared): State<Arc<Shared>>, Json(change): Json<ConfigC
     if let Some(secs) = change.token_lifetime_secs {
         shared.set_token_lifetime(Duration::from_secs(secs));
     }
-    let current = shared.lock().token_lifetime.as_secs();
-    Json(json!({"ok": true, "token_lifetime_secs": current}))
+    if let Some(uris) = change.redirect_uris {
+        shared.set_redirect_uris(uris);
+    }
+    let inner = shared.lock();
+    Json(json!({
+        "ok": true,
+        "token_lifetime_secs": inner.token_lifetime.as_secs(),
+        "redirect_uris": inner.redirect_uris,
+    }))
 }
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Json<Stats> {

@@ -81,6 +81,11 @@ impl Sandbox {
         self.shared.set_token_lifetime(lifetime);
     }
 
+    /// Replaces the client's registered redirect URIs, as editing the client in Kanka does.
+    pub fn set_redirect_uris(&self, uris: Vec<String>) {
+        self.shared.set_redirect_uris(uris);
+    }
+
     /// Whether the API would accept this access token, without spending rate limit.
     pub fn access_token_is_valid(&self, token: &str) -> bool {
         self.shared.access_token_is_valid(token)

@@ -26,6 +26,9 @@ pub(crate) struct Inner {
     pub rate: RateWindow,
     /// PKCE verifiers received, for [`Secrets`].
     pub verifiers: Vec<String>,
+    /// The client's registered redirect URIs; start as the configured ones, and change as a
+    /// user editing the client in Kanka would change them.
+    pub redirect_uris: Vec<String>,
 }
 
 impl Shared {
@@ -37,6 +40,7 @@ impl Shared {
             faults: FaultQueue::default(),
             rate: RateWindow::default(),
             verifiers: Vec::new(),
+            redirect_uris: config.redirect_uris.clone(),
         };
         Shared { config, base_url, inner: Mutex::new(inner) }
     }
@@ -67,6 +71,10 @@ impl Shared {
 
     pub(crate) fn set_token_lifetime(&self, lifetime: Duration) {
         self.lock().token_lifetime = lifetime;
+    }
+
+    pub(crate) fn set_redirect_uris(&self, uris: Vec<String>) {
+        self.lock().redirect_uris = uris;
     }
 
     pub(crate) fn access_token_is_valid(&self, token: &str) -> bool {

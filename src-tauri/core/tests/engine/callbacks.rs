@@ -17,9 +17,8 @@ async fn a_forged_answer_is_refused_and_the_real_one_still_completes() {
     let world = World::start().await;
     world.connect().await;
     let token = world.access_token().await;
-    let requests = world.sandbox.stats().token_requests;
-
     let request = world.linker.begin_connect().await.unwrap();
+    let requests = world.sandbox.stats().token_requests;
     let err = world.linker.handle_callback(&answer("attacker-code", "attacker-state")).await.unwrap_err();
     assert!(matches!(err, Error::StateMismatch), "{err:?}");
     assert_eq!(world.sandbox.stats().token_requests, requests, "a forged answer reaches no endpoint");
@@ -79,7 +78,7 @@ async fn malformed_and_oversized_answers_are_refused_before_anything_is_read() {
         let err = world.linker.handle_callback(&bad).await.unwrap_err();
         assert!(matches!(err, Error::MalformedCallback { .. }), "{bad:.80}: {err:?}");
     }
-    assert_eq!(world.sandbox.stats().token_requests, 0);
+    assert_eq!(world.sandbox.stats().token_requests, CHECK_TOKEN_REQUESTS, "no code exchange");
     assert_eq!(world.linker.status().state, State::Connecting, "the attempt is still open");
     let callback = world.consent(&request.url, true).await;
     world.linker.handle_callback(&callback).await.unwrap();
@@ -95,7 +94,7 @@ async fn an_answer_after_ten_minutes_is_expired() {
     manual.suspend(Duration::from_secs(601));
     let err = world.linker.handle_callback(&callback).await.unwrap_err();
     assert!(matches!(err, Error::AuthorizationExpired), "{err:?}");
-    assert_eq!(world.sandbox.stats().token_requests, 0);
+    assert_eq!(world.sandbox.stats().token_requests, CHECK_TOKEN_REQUESTS, "no code exchange");
     assert_eq!(world.linker.status().state, State::Disconnected);
 }
 
@@ -117,7 +116,7 @@ async fn a_sign_in_nobody_answers_ends_after_ten_minutes() {
     let callback = world.consent(&request.url, true).await;
     let err = world.linker.handle_callback(&callback).await.unwrap_err();
     assert!(matches!(err, Error::ExpiredCallback), "{err:?}");
-    assert_eq!(world.sandbox.stats().token_requests, 0);
+    assert_eq!(world.sandbox.stats().token_requests, CHECK_TOKEN_REQUESTS, "no code exchange");
 }
 
 #[tokio::test]
@@ -129,7 +128,7 @@ async fn an_answer_to_a_cancelled_sign_in_is_ignored() {
     assert_eq!(status.state, State::Disconnected);
     let err = world.linker.handle_callback(&callback).await.unwrap_err();
     assert!(matches!(err, Error::AbandonedCallback), "{err:?}");
-    assert_eq!(world.sandbox.stats().token_requests, 0);
+    assert_eq!(world.sandbox.stats().token_requests, CHECK_TOKEN_REQUESTS, "no code exchange");
     assert!(secret_tool_search(&world.scope()).is_empty());
 }
 

@@ -13,6 +13,10 @@ use kanka_sandbox::{Sandbox, SandboxConfig};
 pub use kanka_test_support::*;
 use url::Url;
 
+/// Token requests a Connect's setup check sends (the code exchange it makes with a code no server
+/// issued; check.rs): counted by `Stats::token_requests`, spending nothing.
+pub const CHECK_TOKEN_REQUESTS: u64 = 1;
+
 /// The sandbox's client and the default (deep-link) redirect.
 pub const DEEP_LINK: &str = "kanka-link://oauth/callback";
 

@@ -199,11 +199,8 @@ async fn an_unknown_host_is_a_dns_error() {
     world.config.kanka_url = "https://kanka-link-test.invalid".parse().unwrap();
     let linker = world.open_another();
     world.linker = linker;
-    let request = world.linker.begin_connect().await.unwrap();
-    // The consent happens at the sandbox; the exchange goes to the unknown host.
-    let sandbox_url = format!("{}/oauth/authorize?{}", world.sandbox.base_url(), request.url.query().unwrap());
-    let callback = world.consent(&sandbox_url.parse().unwrap(), true).await;
-    let err = world.linker.handle_callback(&callback).await.unwrap_err();
+    // The setup check before the Connect is the first request to the unknown host.
+    let err = world.linker.begin_connect().await.unwrap_err();
     assert!(
         matches!(&err, Error::Network { host, detail } if host == "kanka-link-test.invalid" && detail.contains("DNS")),
         "{err:?}"

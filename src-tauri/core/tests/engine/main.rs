@@ -10,5 +10,6 @@ mod keychain;
 mod keychain_faults;
 mod loopback;
 mod rotation_faults;
+mod setup_check;
 mod sign_in;
 mod timer;

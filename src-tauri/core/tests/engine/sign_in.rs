@@ -64,7 +64,7 @@ async fn cancelling_in_kanka_says_so_and_stores_nothing() {
     let status = world.linker.status();
     assert_eq!(status.state, State::Disconnected);
     assert_eq!(status.last_error.unwrap().message, "You cancelled the connection in Kanka.");
-    assert_eq!(world.sandbox.stats().token_requests, 0);
+    assert_eq!(world.sandbox.stats().token_requests, CHECK_TOKEN_REQUESTS, "no code exchange");
     assert!(secret_tool_search(&world.scope()).is_empty());
 }
 
@@ -124,22 +124,20 @@ async fn a_replayed_code_fails_and_the_connection_stays() {
 #[tokio::test]
 async fn a_wrong_client_secret_is_reported_as_such() {
     let world = Setup { secret: Some("not-the-secret".to_owned()), ..Setup::default() }.start().await;
-    let request = world.linker.begin_connect().await.unwrap();
-    let callback = world.consent(&request.url, true).await;
-    let err = world.linker.handle_callback(&callback).await.unwrap_err();
-    assert!(matches!(err, Error::InvalidClient), "{err:?}");
+    // Before any browser opens, not after the user approved (the setup check, check.rs).
+    let err = world.linker.begin_connect().await.unwrap_err();
+    assert!(matches!(err, Error::SecretRefused { .. }), "{err:?}");
     let status = world.linker.status();
     assert_eq!(status.state, State::Error);
-    assert!(status.last_error.unwrap().hint.unwrap().contains("client id and secret"));
+    assert!(status.last_error.unwrap().hint.unwrap().contains("secret Kanka showed"));
     assert_eq!(world.sandbox.stats().invalid_client, 1);
+    assert_eq!(world.sandbox.stats().consents_shown, 0);
 }
 
 #[tokio::test]
 async fn the_client_secret_can_live_in_the_keychain() {
     let world = Setup { secret: None, ..Setup::default() }.start().await;
-    let request = world.linker.begin_connect().await.unwrap();
-    let callback = world.consent(&request.url, true).await;
-    let err = world.linker.handle_callback(&callback).await.unwrap_err();
+    let err = world.linker.begin_connect().await.unwrap_err();
     assert!(matches!(err, Error::MissingClientSecret { .. }), "{err:?}");
     assert_eq!(world.sandbox.stats().token_requests, 0, "no request without a secret");
 

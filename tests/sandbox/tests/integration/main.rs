@@ -6,4 +6,5 @@ mod authorize;
 mod common;
 mod faults;
 mod refresh;
+mod setup_checks;
 mod token;
