@@ -2,8 +2,9 @@
 //! carries a token; the client secret only travels inward, from the settings form.
 
 use chrono::{DateTime, Utc};
-use kanka_link_core::{AuthorizationRequest, ClientSecret, ErrorInfo, Sources};
+use kanka_link_core::{AuthorizationRequest, ClientSecret, Error, ErrorInfo, Setting, Sources, kanka_rules};
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 /// Every command fails with the core's error as the UI sees it: code, message, hint.
 pub type CommandResult<T> = Result<T, ErrorInfo>;
@@ -92,6 +93,55 @@ impl SettingsView {
             config_file,
             notice: None,
         }
+    }
+}
+
+/// What the setup view shows: where to make a client in Kanka, its name, and the exact redirect
+/// to register. Addresses and the client id only: no secret, not even whether one is saved.
+#[derive(Debug, Serialize)]
+pub struct SetupInfo {
+    pub kanka_url: String,
+    /// Kanka's "new client" page (`kanka_rules::new_client_page`).
+    pub new_client_page: String,
+    /// The name to give the client in Kanka.
+    pub client_name: &'static str,
+    /// The redirect to register: the environment's when it sets one, else `proposed_redirect`.
+    pub redirect_uri: String,
+    /// Set by KANKA_LINK_REDIRECT_URI: saving leaves it alone.
+    pub redirect_uri_fixed: bool,
+    /// The client id as configured ("" when none), to start the field with.
+    pub client_id: String,
+    pub client_id_fixed: bool,
+    pub client_secret_fixed: bool,
+}
+
+/// The name the setup view asks the user to give the client in Kanka.
+pub const CLIENT_NAME: &str = "Kanka Link";
+
+impl SetupInfo {
+    pub fn new(sources: &Sources) -> Result<SetupInfo, ErrorInfo> {
+        let url = Url::parse(sources.url.value.trim()).map_err(|e| {
+            Error::InvalidSetting { setting: "url", origin: sources.url.origin.clone(), reason: e.to_string() }.info()
+        })?;
+        let from_env = |setting: &Setting| setting.origin.kind() == "environment";
+        let redirect_uri_fixed = from_env(&sources.redirect_uri);
+        let redirect_uri = if redirect_uri_fixed {
+            sources.redirect_uri.value.trim().to_owned()
+        } else {
+            // A bridge page saved in the file is kept when Kanka would take it.
+            let saved = (sources.redirect_uri.origin.kind() == "file").then_some(sources.redirect_uri.value.as_str());
+            kanka_rules::proposed_redirect(&url, saved)
+        };
+        Ok(SetupInfo {
+            new_client_page: kanka_rules::new_client_page(&url).to_string(),
+            kanka_url: url.to_string(),
+            client_name: CLIENT_NAME,
+            redirect_uri,
+            redirect_uri_fixed,
+            client_id: sources.client_id.value.trim().to_owned(),
+            client_id_fixed: from_env(&sources.client_id),
+            client_secret_fixed: sources.client_secret.as_ref().is_some_and(|(_, o)| o.kind() == "environment"),
+        })
     }
 }
 
