@@ -135,7 +135,7 @@ class Views(harness.App):
         # No client in the file either (the walk before may have saved one).
         (HOME / "access" / "config" / "kanka-link" / "config.toml").write_text(f'url = "{world["kanka"]}"\n')
         self.open(launcher(self.theme, client=False))
-        self.session.wait_for("the setup view", lambda: self.session.find("#setup-redirect").attribute("value"))
+        self.session.wait_for("the setup view", lambda: self.session.find("#setup-redirect").property("value"))
 
     def to_setup_with_a_failed_check(self):
         self.fill("#setup-client-id", "999")

@@ -65,7 +65,7 @@ class Setup(harness.App):
 
     def setup_shown(self):
         return self.session.wait_for("the setup view", lambda: self.session.find("#setup").displayed()
-                                     and self.session.find("#setup-redirect").attribute("value"))
+                                     and self.session.find("#setup-redirect").property("value"))
 
     def check_and_save(self, client_id: str, secret: str, expect: str):
         """Enters the id and the secret, clicks Check and save and waits for `expect` in the alert
@@ -97,7 +97,7 @@ class Setup(harness.App):
         self.assertEqual(self.state(), "error")
         # A fresh install gets the steps, not an error for a setting it never had.
         self.assertEqual(self.session.text("#message-alert"), "")
-        self.assertEqual(self.session.find("#setup-redirect").attribute("value"),
+        self.assertEqual(self.session.find("#setup-redirect").property("value"),
                          "http://localhost:47813/kanka-link/callback", "a redirect kanka.io's client form takes")
         self.assertEqual(self.session.text("#new-client-page"), "https://app.kanka.io/settings/client/create")
         self.assertEqual(self.session.text("#client-name"), "Kanka Link")

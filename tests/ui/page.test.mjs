@@ -129,7 +129,10 @@ describe("accessibility basics", () => {
     assert.match(html, /<html lang="en">/);
     assert.match(html, /<h1>Kanka Link<\/h1>/);
     const inputs = [...html.matchAll(/<input\b[^>]*\sid="([^"]+)"/g)].map((m) => m[1]);
-    assert.equal(inputs.length, 9);
+    assert.equal(inputs.length, 8);
+    // The redirect to copy wraps (a text area), so it shows in full.
+    assert.match(html, /<label for="setup-redirect">[^<]+<\/label>/);
+    assert.match(html, /<textarea id="setup-redirect" rows="2" readonly\b/);
     for (const id of inputs) assert.match(html, new RegExp(`<label for="${id}">[^<]+</label>`), `a label for #${id}`);
     const labels = Object.fromEntries([...html.matchAll(/<label for="([^"]+)">([^<]+)<\/label>/g)].map((m) => [m[1], m[2]]));
     assert.deepEqual(labels, {

@@ -131,7 +131,7 @@ buttons["open-settings"].addEventListener("click", () => {
   void settings.open(ui.status?.last_error ?? null);
 });
 /** Copies a field's text; where the clipboard refuses, selects it for the user to copy. */
-async function copy(field: HTMLInputElement, done: string, hint: string, whileWaiting: boolean): Promise<void> {
+async function copy(field: HTMLInputElement | HTMLTextAreaElement, done: string, hint: string, whileWaiting: boolean): Promise<void> {
   try {
     await navigator.clipboard.writeText(field.value);
     update(notify(ui, done, hint, "info", whileWaiting));

@@ -55,7 +55,7 @@ export interface View {
   render(model: ViewModel, setup: SetupModel): void;
   buttons: Record<Action | SetupButton | "open-kanka-settings" | "copy-url", HTMLButtonElement>;
   authorizeUrl: HTMLInputElement;
-  setup: { form: HTMLFormElement; redirect: HTMLInputElement; clientId: HTMLInputElement; secret: HTMLInputElement };
+  setup: { form: HTMLFormElement; redirect: HTMLTextAreaElement; clientId: HTMLInputElement; secret: HTMLInputElement };
 }
 
 export function bindView(): View {
@@ -76,7 +76,7 @@ export function bindView(): View {
   const setupPanel = element<HTMLElement>("setup");
   const setupParts = {
     form: element<HTMLFormElement>("setup-form"),
-    redirect: element<HTMLInputElement>("setup-redirect"),
+    redirect: element<HTMLTextAreaElement>("setup-redirect"),
     clientId: element<HTMLInputElement>("setup-client-id"),
     secret: element<HTMLInputElement>("setup-client-secret"),
   };
@@ -138,9 +138,9 @@ export function bindView(): View {
     if (!info) return;
     setText(setupText.page, info.new_client_page);
     setText(setupText.name, info.client_name);
+    // Its text too, so that what reads the element (WebDriver) sees the address.
     setupParts.redirect.value = info.redirect_uri;
-    // The attribute too, so that what reads attributes (WebDriver) sees the address.
-    setupParts.redirect.setAttribute("value", info.redirect_uri);
+    setupParts.redirect.textContent = info.redirect_uri;
     setupText.redirectNote.hidden = !info.redirect_uri_fixed;
     setText(setupText.redirectNote, info.redirect_uri_fixed ? "Set by KANKA_LINK_REDIRECT_URI." : "");
     setupParts.clientId.value = info.client_id;
