@@ -166,6 +166,50 @@ mod tests {
         AuthorizationRequest { url: url.parse().unwrap(), expires_at: Utc::now() }
     }
 
+    fn sources(url: &str, redirect: Setting, secret: Option<&str>) -> Sources {
+        let default = |value: &str| Setting { value: value.to_owned(), origin: kanka_link_core::Origin::Default };
+        Sources {
+            url: default(url),
+            api_url: default("https://api.kanka.io/1.0"),
+            client_id: default(""),
+            redirect_uri: redirect,
+            client_secret: secret.map(|s| {
+                (ClientSecret::new(s.to_owned()), kanka_link_core::Origin::Environment("KANKA_LINK_CLIENT_SECRET"))
+            }),
+        }
+    }
+
+    #[test]
+    fn setup_info_proposes_what_the_server_takes_and_carries_no_secret() {
+        use kanka_link_core::Origin;
+        let unset = Setting { value: "kanka-link://oauth/callback".to_owned(), origin: Origin::Default };
+        let info = SetupInfo::new(&sources("https://app.kanka.io", unset.clone(), Some(STATE))).unwrap();
+        assert_eq!(info.new_client_page, "https://app.kanka.io/settings/client/create");
+        assert_eq!(info.redirect_uri, "http://localhost:47813/kanka-link/callback");
+        assert_eq!(info.client_name, "Kanka Link");
+        assert!(!info.redirect_uri_fixed && !info.client_id_fixed && info.client_secret_fixed);
+        let sent = serde_json::to_string(&info).unwrap();
+        assert!(!sent.contains(STATE), "the secret crossed to the page: {sent}");
+
+        // A server that takes the deep link (self-hosted, the sandbox) gets it.
+        let sandbox = SetupInfo::new(&sources("http://127.0.0.1:8080", unset, None)).unwrap();
+        assert_eq!(sandbox.redirect_uri, "kanka-link://oauth/callback");
+        assert_eq!(sandbox.new_client_page, "http://127.0.0.1:8080/settings/client/create");
+
+        // The environment's redirect is the one to register, even one Kanka refuses (the status says why).
+        let env = Setting {
+            value: "kanka-link://oauth/callback".to_owned(),
+            origin: Origin::Environment("KANKA_LINK_REDIRECT_URI"),
+        };
+        let fixed = SetupInfo::new(&sources("https://app.kanka.io", env, None)).unwrap();
+        assert!(fixed.redirect_uri_fixed);
+        assert_eq!(fixed.redirect_uri, "kanka-link://oauth/callback");
+
+        let bad =
+            SetupInfo::new(&sources("not a url", Setting { value: String::new(), origin: Origin::Default }, None));
+        assert_eq!(bad.unwrap_err().code, kanka_link_core::ErrorCode::InvalidSetting);
+    }
+
     #[test]
     fn debug_never_prints_the_state() {
         for page in
