@@ -85,7 +85,9 @@ class Views(harness.App):
         self.session.wait_for("the notice", lambda: "cancelled" in self.message())
 
     def to_error(self):
-        sandbox_call("/__sandbox/faults", {"path": "/oauth/token", "status": 500, "count": 1})
+        # Two: the setup check's token request before Connect (no answer from settings that passed
+        # before does not block), then the code exchange itself.
+        sandbox_call("/__sandbox/faults", {"path": "/oauth/token", "status": 500, "count": 2})
         consent("approve")
         self.click("#connect")
         self.wait_state("error")
