@@ -193,6 +193,27 @@ class Setup(harness.App):
         self.shot("setup-custom-scheme")
         self.assertEqual(self.browser_runs(), runs, "the browser script was started")
 
+    def test_04_connect_without_a_secret_opens_it(self):
+        # The client id is saved, the secret is not (the keychain lost it): the status says nothing
+        # until Connect, whose refusal brings the setup view with its reason.
+        self.open(launcher("sandbox"))
+        self.wait_state("connected")
+        self.click("#disconnect")
+        self.wait_state("disconnected")
+        subprocess.run(["secret-tool", "clear", "service", "kanka-link", "username",
+                        f"client-secret:{CLIENT_ID}@{world['kanka']}"], check=True)
+        self.assertIsNone(keychain("client-secret"))
+        runs = self.browser_runs()
+        self.click("#connect")
+        self.setup_shown()
+        self.session.wait_for("the reason", lambda: "No client secret" in self.session.text("#message-alert"))
+        self.assertEqual(self.browser_runs(), runs, "the browser script was started")
+        # Entered again, the window is ready to connect.
+        self.fill("#setup-client-secret", CLIENT_SECRET)
+        self.click("#setup-save")
+        self.session.wait_for("the pass", lambda: "Kanka accepts these settings." in self.message())
+        self.session.wait_for("Connect", lambda: self.session.find("#connect").displayed())
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -54,14 +54,15 @@ const show = (setup, ui) => {
 };
 
 describe("when the setup view shows", () => {
-  test("no client id or no secret: the view, with the steps and no error for a fresh install", () => {
+  test("no client id or no secret: the view; a fresh install sees the steps, a missing secret is said", () => {
     for (const error of [UNSET_ID, NO_SECRET]) {
       const ui = model.receiveStatus(model.initialUi, status("error", error));
       assert.equal(needsSetup(ui.status), true);
       const view = show(initialSetup, ui);
       assert.equal(view.shown, true);
       assert.equal(view.canClose, false, "nothing else to go back to");
-      assert.equal(view.message, null, `a setting never given is not an error: ${error.code}`);
+      if (error === UNSET_ID) assert.equal(view.message, null, "a client id never given is not an error");
+      else assert.equal(view.message.text, NO_SECRET.message, "the secret a Connect needed is news");
     }
   });
 
@@ -93,6 +94,12 @@ describe("when the setup view shows", () => {
     assert.equal(show(filled, ui).canClose, true);
     assert.equal(isShown(closeSetup(filled), configured), false);
     assert.equal(closeSetup(filled).info, null, "asked again next time: the settings may change");
+  });
+
+  test("a command refused for want of a usable client opens it; other failures do not", () => {
+    assert.equal(setupModel.failedWith(initialSetup, NO_SECRET).open, true);
+    assert.equal(setupModel.failedWith(initialSetup, { code: "client_unknown", message: "x", hint: null }).open, true);
+    assert.equal(setupModel.failedWith(initialSetup, { code: "server_error", message: "x", hint: null }).open, false);
   });
 
   test("a failed check keeps it shown although the saved settings make a valid configuration", () => {

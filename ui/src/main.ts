@@ -24,6 +24,7 @@ import {
 import { setUpSettings } from "./settings.ts";
 import {
   closeSetup,
+  failedWith,
   formFor,
   infoArrived,
   initialSetup,
@@ -93,7 +94,9 @@ async function perform<T>(
     const result = await command();
     update(done(finish(ui), result));
   } catch (reason) {
-    update(fail(ui, asErrorInfo(reason)));
+    const error = asErrorInfo(reason);
+    setup = failedWith(setup, error);
+    update(fail(ui, error));
   }
 }
 

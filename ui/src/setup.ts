@@ -32,11 +32,11 @@ export function needsSetup(status: Status | null): boolean {
   return status !== null && !hasConnection(status) && !!error && SETUP_CODES.has(error.code);
 }
 
-/** A setting that was never given (a fresh install), as opposed to one given wrong: the steps say
- * it better than the error would. */
+/** No client id at all (a fresh install), as opposed to a setting given wrong: the steps say it
+ * better than the error would. A missing secret is said: the engine reports it only once a
+ * Connect or a check needed it, so it is news then. */
 export function isUnset(error: ErrorInfo | null | undefined): boolean {
   if (!error) return false;
-  if (error.code === "missing_client_secret") return true;
   return error.code === "invalid_setting" && /\bsetting client_id\b/.test(error.message) && /\bis empty\b/.test(error.message);
 }
 
@@ -51,6 +51,12 @@ export function openSetup(setup: SetupState): SetupState {
 /** After a passed check, or "Back": the info is asked again the next time (the settings may change). */
 export function closeSetup(_setup: SetupState): SetupState {
   return initialSetup;
+}
+
+/** A command that failed for want of a usable client (Connect without a secret, say, which the
+ * status does not show until then) opens the view; other failures leave it as it is. */
+export function failedWith(setup: SetupState, error: ErrorInfo): SetupState {
+  return SETUP_CODES.has(error.code) ? openSetup(setup) : setup;
 }
 
 export function infoArrived(setup: SetupState, info: SetupInfo): SetupState {
