@@ -241,12 +241,22 @@ class Window(harness.App):
 
     def test_10_settings_are_checked_saved_and_kept(self):
         self.close()
+        # A client id the config file gives wrong (a fresh profile's setup view: test_setup.py): the
+        # window says which setting, and offers the fix beside the setup's steps.
+        config = pathlib.Path(os.environ["XDG_CONFIG_HOME"]) / "kanka-link" / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text('client_id = "seven please"\n')
         self.open(BY_HAND)
-        # No client id anywhere yet: the setup view (test_setup.py follows it); Settings as well.
         self.wait_state("error")
         self.session.wait_for("the setup view", lambda: self.session.find("#setup").displayed())
-        self.click("#settings-toggle")
+        self.assertIn("client_id", self.message())
+        self.click("#open-settings")
         self.session.wait_for("the settings form", lambda: self.session.find("#setting-url").displayed())
+        # Opened from the error: the field it is about is marked with it, and has the focus.
+        self.session.wait_for("the field marked", lambda: self.session.find("#setting-client-id").attribute(
+            "aria-errormessage") == "setting-client-id-error")
+        self.assertIn("client_id", self.session.text("#setting-client-id-error"))
+        self.assertEqual(self.session.script("return document.activeElement.id;"), "setting-client-id")
         self.fill("#setting-url", "ftp://kanka.example")
         self.fill("#setting-api-url", world["kanka"] + "/api/1.0")
         self.fill("#setting-client-id", CLIENT_ID)

@@ -72,6 +72,8 @@ describe("when the setup view shows", () => {
     assert.equal(view.shown, true);
     assert.equal(view.message.text, BAD_REDIRECT.message);
     assert.equal(view.message.tone, "error");
+    assert.equal(view.settingsFix, true, "Settings, where it is fixed, are offered");
+    assert.equal(show(initialSetup, model.receiveStatus(model.initialUi, status("error", UNSET_ID))).settingsFix, false);
   });
 
   test("a configured install, or one with a connection, does not show it, nor ask for its info", () => {

@@ -100,6 +100,8 @@ export interface SetupModel {
   canClose: boolean;
   /** What the message regions show instead of the status panel's message; null for nothing. */
   message: Message | null;
+  /** A setting given wrong that the steps do not ask for (the Kanka URL, say): offer Settings. */
+  settingsFix: boolean;
 }
 
 /** The view, given the status panel's own message (model.ts `present`). */
@@ -108,5 +110,6 @@ export function presentSetup(setup: SetupState, ui: UiState, panelMessage: Messa
   const error = ui.status?.last_error;
   // A fresh install gets the steps, not an error for a setting it never had.
   const message = !ui.notice && isUnset(error) && panelMessage?.text === error?.message ? null : panelMessage;
-  return { shown, info: setup.info, canClose: shown && !needsSetup(ui.status), message };
+  const settingsFix = shown && error?.code === "invalid_setting" && !isUnset(error);
+  return { shown, info: setup.info, canClose: shown && !needsSetup(ui.status), message, settingsFix };
 }

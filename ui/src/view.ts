@@ -167,10 +167,11 @@ export function bindView(): View {
     drawSetup(setup);
     // The setup view replaces the status panel, its messages included.
     if (setup.shown) {
+      const actions: Action[] = setup.settingsFix ? ["open-settings"] : [];
       model = { ...model, message: setup.message, progress: "", intro: false, kankaSettings: false, waiting: null,
-        details: null, actions: [], primary: null };
+        details: null, actions, primary: null };
     }
-    statusActions.hidden = setup.shown;
+    statusActions.hidden = model.actions.length === 0;
     setText(progress, model.progress);
     drawMessage(model.message);
     noticeActions.hidden = !model.kankaSettings;
