@@ -14,6 +14,8 @@ fn main() {
         "settings",
         "save_settings",
         "check_setup",
+        "setup_info",
+        "open_new_client_page",
     ];
     let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
     tauri_build::try_build(attributes).expect("the Tauri build script runs");

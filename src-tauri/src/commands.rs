@@ -6,7 +6,7 @@ use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::engine::Engine;
-use crate::models::{CommandResult, SettingsForm, SettingsView, SignInPage};
+use crate::models::{CommandResult, SettingsForm, SettingsView, SetupInfo, SignInPage};
 
 fn info(error: Error) -> ErrorInfo {
     error.info()
@@ -79,6 +79,24 @@ pub async fn disconnect(engine: State<'_, Engine>) -> CommandResult<DisconnectNo
 pub fn open_kanka_settings(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<bool> {
     let url = engine.linker()?.config().apps_settings_url();
     Ok(open_in_browser(&app, url.as_str()))
+}
+
+/// What the setup view shows (models.rs, `SetupInfo`). Asked only when the view opens, so a
+/// configured window pays nothing for it. Read from the settings' sources, as the engine may not
+/// have a valid configuration yet.
+#[tauri::command]
+pub fn setup_info(engine: State<'_, Engine>) -> CommandResult<SetupInfo> {
+    let sources = Sources::load(&engine.paths.config_file).map_err(info)?;
+    SetupInfo::new(&sources)
+}
+
+/// Kanka's "new client" page in the system browser, for the setup view; false when no browser
+/// could be opened (the view shows the address).
+#[tauri::command]
+pub fn open_new_client_page(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<bool> {
+    let sources = Sources::load(&engine.paths.config_file).map_err(info)?;
+    let page = SetupInfo::new(&sources)?.new_client_page;
+    Ok(open_in_browser(&app, &page))
 }
 
 #[tauri::command]

@@ -37,6 +37,8 @@ pub fn run() {
             commands::settings,
             commands::save_settings,
             commands::check_setup,
+            commands::setup_info,
+            commands::open_new_client_page,
         ])
         .setup(|app| {
             let handle = app.handle().clone();

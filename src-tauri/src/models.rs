@@ -2,8 +2,9 @@
 //! carries a token; the client secret only travels inward, from the settings form.
 
 use chrono::{DateTime, Utc};
-use kanka_link_core::{AuthorizationRequest, ClientSecret, ErrorInfo, Sources};
+use kanka_link_core::{AuthorizationRequest, ClientSecret, Error, ErrorInfo, Setting, Sources, kanka_rules};
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 /// Every command fails with the core's error as the UI sees it: code, message, hint.
 pub type CommandResult<T> = Result<T, ErrorInfo>;
@@ -95,6 +96,55 @@ impl SettingsView {
     }
 }
 
+/// What the setup view shows: where to make a client in Kanka, its name, and the exact redirect
+/// to register. Addresses and the client id only: no secret, not even whether one is saved.
+#[derive(Debug, Serialize)]
+pub struct SetupInfo {
+    pub kanka_url: String,
+    /// Kanka's "new client" page (`kanka_rules::new_client_page`).
+    pub new_client_page: String,
+    /// The name to give the client in Kanka.
+    pub client_name: &'static str,
+    /// The redirect to register: the environment's when it sets one, else `proposed_redirect`.
+    pub redirect_uri: String,
+    /// Set by KANKA_LINK_REDIRECT_URI: saving leaves it alone.
+    pub redirect_uri_fixed: bool,
+    /// The client id as configured ("" when none), to start the field with.
+    pub client_id: String,
+    pub client_id_fixed: bool,
+    pub client_secret_fixed: bool,
+}
+
+/// The name the setup view asks the user to give the client in Kanka.
+pub const CLIENT_NAME: &str = "Kanka Link";
+
+impl SetupInfo {
+    pub fn new(sources: &Sources) -> Result<SetupInfo, ErrorInfo> {
+        let url = Url::parse(sources.url.value.trim()).map_err(|e| {
+            Error::InvalidSetting { setting: "url", origin: sources.url.origin.clone(), reason: e.to_string() }.info()
+        })?;
+        let from_env = |setting: &Setting| setting.origin.kind() == "environment";
+        let redirect_uri_fixed = from_env(&sources.redirect_uri);
+        let redirect_uri = if redirect_uri_fixed {
+            sources.redirect_uri.value.trim().to_owned()
+        } else {
+            // A bridge page saved in the file is kept when Kanka would take it.
+            let saved = (sources.redirect_uri.origin.kind() == "file").then_some(sources.redirect_uri.value.as_str());
+            kanka_rules::proposed_redirect(&url, saved)
+        };
+        Ok(SetupInfo {
+            new_client_page: kanka_rules::new_client_page(&url).to_string(),
+            kanka_url: url.to_string(),
+            client_name: CLIENT_NAME,
+            redirect_uri,
+            redirect_uri_fixed,
+            client_id: sources.client_id.value.trim().to_owned(),
+            client_id_fixed: from_env(&sources.client_id),
+            client_secret_fixed: sources.client_secret.as_ref().is_some_and(|(_, o)| o.kind() == "environment"),
+        })
+    }
+}
+
 /// The settings form as submitted. An empty or absent secret keeps the saved one.
 #[derive(Debug, Deserialize)]
 pub struct SettingsForm {
@@ -114,6 +164,50 @@ mod tests {
     fn request() -> AuthorizationRequest {
         let url = format!("https://app.kanka.io/oauth/authorize?client_id=7&state={STATE}&code_challenge=x");
         AuthorizationRequest { url: url.parse().unwrap(), expires_at: Utc::now() }
+    }
+
+    fn sources(url: &str, redirect: Setting, secret: Option<&str>) -> Sources {
+        let default = |value: &str| Setting { value: value.to_owned(), origin: kanka_link_core::Origin::Default };
+        Sources {
+            url: default(url),
+            api_url: default("https://api.kanka.io/1.0"),
+            client_id: default(""),
+            redirect_uri: redirect,
+            client_secret: secret.map(|s| {
+                (ClientSecret::new(s.to_owned()), kanka_link_core::Origin::Environment("KANKA_LINK_CLIENT_SECRET"))
+            }),
+        }
+    }
+
+    #[test]
+    fn setup_info_proposes_what_the_server_takes_and_carries_no_secret() {
+        use kanka_link_core::Origin;
+        let unset = Setting { value: "kanka-link://oauth/callback".to_owned(), origin: Origin::Default };
+        let info = SetupInfo::new(&sources("https://app.kanka.io", unset.clone(), Some(STATE))).unwrap();
+        assert_eq!(info.new_client_page, "https://app.kanka.io/settings/client/create");
+        assert_eq!(info.redirect_uri, "http://localhost:47813/kanka-link/callback");
+        assert_eq!(info.client_name, "Kanka Link");
+        assert!(!info.redirect_uri_fixed && !info.client_id_fixed && info.client_secret_fixed);
+        let sent = serde_json::to_string(&info).unwrap();
+        assert!(!sent.contains(STATE), "the secret crossed to the page: {sent}");
+
+        // A server that takes the deep link (self-hosted, the sandbox) gets it.
+        let sandbox = SetupInfo::new(&sources("http://127.0.0.1:8080", unset, None)).unwrap();
+        assert_eq!(sandbox.redirect_uri, "kanka-link://oauth/callback");
+        assert_eq!(sandbox.new_client_page, "http://127.0.0.1:8080/settings/client/create");
+
+        // The environment's redirect is the one to register, even one Kanka refuses (the status says why).
+        let env = Setting {
+            value: "kanka-link://oauth/callback".to_owned(),
+            origin: Origin::Environment("KANKA_LINK_REDIRECT_URI"),
+        };
+        let fixed = SetupInfo::new(&sources("https://app.kanka.io", env, None)).unwrap();
+        assert!(fixed.redirect_uri_fixed);
+        assert_eq!(fixed.redirect_uri, "kanka-link://oauth/callback");
+
+        let bad =
+            SetupInfo::new(&sources("not a url", Setting { value: String::new(), origin: Origin::Default }, None));
+        assert_eq!(bad.unwrap_err().code, kanka_link_core::ErrorCode::InvalidSetting);
     }
 
     #[test]

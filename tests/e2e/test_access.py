@@ -26,8 +26,9 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag2
 THEMES = {"light": {}, "dark": {"GTK_THEME": "Adwaita:dark"}}
 
 
-def launcher(theme: str, browser: bool = True):
-    return E2E / f"kanka-link-{theme}{'' if browser else '-without-a-browser'}"
+def launcher(theme: str, browser: bool = True, client: bool = True):
+    """`client=False`: no client id or secret in the environment, and none in the file: the setup view."""
+    return E2E / f"kanka-link-{theme}{'' if browser else '-without-a-browser'}{'' if client else '-unset'}"
 
 
 def set_up():
@@ -46,6 +47,8 @@ def set_up():
     for theme, extra in THEMES.items():
         write_wrapper(launcher(theme), {**env, **extra})
         write_wrapper(launcher(theme, browser=False), {**env, **extra, "PATH": "/nonexistent"})
+        unset = {k: v for k, v in env.items() if k not in ("KANKA_LINK_CLIENT_ID", "KANKA_LINK_CLIENT_SECRET")}
+        write_wrapper(launcher(theme, client=False), {**unset, **extra})
 
 
 setUpModule = set_up
@@ -65,6 +68,8 @@ class Views(harness.App):
         ("settings with an error", "to_settings_with_an_error"),
         ("settings saved", "to_settings_saved"),
         ("waiting without a browser (the address to copy)", "to_waiting_without_a_browser"),
+        ("setup", "to_setup"),
+        ("setup with a failed check", "to_setup_with_a_failed_check"),
     )
 
     def to_disconnected(self):
@@ -80,7 +85,9 @@ class Views(harness.App):
         self.session.wait_for("the notice", lambda: "cancelled" in self.message())
 
     def to_error(self):
-        sandbox_call("/__sandbox/faults", {"path": "/oauth/token", "status": 500, "count": 1})
+        # Two: the setup check's token request before Connect (no answer from settings that passed
+        # before does not block), then the code exchange itself.
+        sandbox_call("/__sandbox/faults", {"path": "/oauth/token", "status": 500, "count": 2})
         consent("approve")
         self.click("#connect")
         self.wait_state("error")
@@ -121,6 +128,22 @@ class Views(harness.App):
         self.wait_state("disconnected")
         self.click("#connect")
         self.session.wait_for("the address", lambda: self.session.find("#authorize-url").displayed())
+
+    def to_setup(self):
+        if self.state() == "connecting":
+            self.click("#cancel")
+            self.wait_state("disconnected")
+        self.close()
+        # No client in the file either (the walk before may have saved one).
+        (HOME / "access" / "config" / "kanka-link" / "config.toml").write_text(f'url = "{world["kanka"]}"\n')
+        self.open(launcher(self.theme, client=False))
+        self.session.wait_for("the setup view", lambda: self.session.find("#setup-redirect").property("value"))
+
+    def to_setup_with_a_failed_check(self):
+        self.fill("#setup-client-id", "999")
+        self.fill("#setup-client-secret", "not-the-secret")
+        self.click("#setup-save")
+        self.session.wait_for("the refusal", lambda: "999" in self.session.text("#message-alert"))
 
     def inject(self):
         if self.session.script("return typeof window.axe + typeof window.__access;") != "objectobject":

@@ -89,6 +89,11 @@ describe("ids and texts the tests rely on", () => {
       "try-again": "Try again",
       "settings-toggle": "Settings",
       "settings-save": "Save",
+      "open-setup": "Set up a new Kanka client",
+      "open-new-client": "Open Kanka's new client page",
+      "copy-redirect": "Copy",
+      "setup-save": "Check and save",
+      "setup-close": "Back",
     };
     for (const [id, text] of Object.entries(buttons)) assert.equal(button(id), text, `#${id}`);
     assert.equal((html.match(/<button\b/g) ?? []).length, Object.keys(buttons).length);
@@ -105,11 +110,15 @@ describe("ids and texts the tests rely on", () => {
     assert.match(html, /<data id="state" value=""><\/data>/, "the state's raw name is a value, its words the text");
     assert.match(tag("authorize-url"), /\sreadonly/);
     assert.match(tag("setting-client-secret"), /\stype="password"/);
+    // The setup view: the redirect to copy is read-only, the secret is never shown.
+    assert.match(tag("setup"), /\shidden/);
+    assert.match(tag("setup-redirect"), /\sreadonly/);
+    assert.match(tag("setup-client-secret"), /\stype="password"/);
   });
 
   test("texts that only the script writes are in the bundle", () => {
     const js = files.filter((f) => f.path.endsWith(".js")).map((f) => f.text).join("\n");
-    for (const text of ["Waiting for Kanka in your browser…", "Refreshing…", "Settings saved.", "saved in the keychain", "Connected as "]) {
+    for (const text of ["Waiting for Kanka in your browser…", "Refreshing…", "Settings saved.", "saved in the keychain", "Connected as ", "Kanka accepts these settings."]) {
       assert.ok(js.includes(text), text);
     }
   });
@@ -120,7 +129,10 @@ describe("accessibility basics", () => {
     assert.match(html, /<html lang="en">/);
     assert.match(html, /<h1>Kanka Link<\/h1>/);
     const inputs = [...html.matchAll(/<input\b[^>]*\sid="([^"]+)"/g)].map((m) => m[1]);
-    assert.equal(inputs.length, 6);
+    assert.equal(inputs.length, 8);
+    // The redirect to copy wraps (a text area), so it shows in full.
+    assert.match(html, /<label for="setup-redirect">[^<]+<\/label>/);
+    assert.match(html, /<textarea id="setup-redirect" rows="2" readonly\b/);
     for (const id of inputs) assert.match(html, new RegExp(`<label for="${id}">[^<]+</label>`), `a label for #${id}`);
     const labels = Object.fromEntries([...html.matchAll(/<label for="([^"]+)">([^<]+)<\/label>/g)].map((m) => [m[1], m[2]]));
     assert.deepEqual(labels, {
@@ -130,6 +142,9 @@ describe("accessibility basics", () => {
       "setting-client-id": "Client ID",
       "setting-client-secret": "Client secret",
       "setting-redirect-uri": "Redirect URI",
+      "setup-redirect": "Enter this redirect URL in Kanka, exactly as it is",
+      "setup-client-id": "Client ID",
+      "setup-client-secret": "Client secret",
     });
   });
 

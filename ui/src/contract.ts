@@ -103,3 +103,26 @@ export function isStatus(value: unknown): value is Status {
     (value.notice === undefined || value.notice === null || isErrorInfo(value.notice))
   );
 }
+
+/** What the setup view shows (`setup_info`): addresses and the client id, never a secret. */
+export interface SetupInfo {
+  kanka_url: string;
+  new_client_page: string;
+  client_name: string;
+  /** The exact redirect to register in Kanka. */
+  redirect_uri: string;
+  /** Set by the environment: saving leaves it alone. */
+  redirect_uri_fixed: boolean;
+  client_id: string;
+  client_id_fixed: boolean;
+  client_secret_fixed: boolean;
+}
+
+export type Verdict = "passed" | "setting_wrong" | "unreachable";
+
+/** The setup check's report (`check_setup`), as far as the window reads it. */
+export interface SetupReport {
+  verdict: Verdict;
+  /** What is wrong and what to do, unless the check passed. */
+  problem: ErrorInfo | null;
+}

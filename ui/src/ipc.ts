@@ -9,6 +9,8 @@ import {
   type ErrorInfo,
   type SettingsForm,
   type SettingsView,
+  type SetupInfo,
+  type SetupReport,
   type SignInStarted,
   type Status,
 } from "./contract.ts";
@@ -70,3 +72,8 @@ export const disconnect = () => call<DisconnectNotice>("disconnect");
 export const openKankaSettings = () => call<boolean>("open_kanka_settings");
 export const getSettings = () => call<SettingsView>("settings");
 export const saveSettings = (form: SettingsForm) => call<SettingsView>("save_settings", { form });
+/** Only when the setup view opens: a configured window never asks. */
+export const setupInfo = () => call<SetupInfo>("setup_info");
+/** Whether a browser could be opened. */
+export const openNewClientPage = () => call<boolean>("open_new_client_page");
+export const checkSetup = () => call<SetupReport>("check_setup");

@@ -22,9 +22,25 @@ import {
   type UiState,
 } from "./model.ts";
 import { setUpSettings } from "./settings.ts";
+import {
+  closeSetup,
+  failedWith,
+  formFor,
+  infoArrived,
+  initialSetup,
+  openSetup,
+  PASSED_HINT,
+  PASSED_TEXT,
+  presentSetup,
+  problemOf,
+  wantsInfo,
+  type SetupState,
+} from "./setup.ts";
 import { bindView } from "./view.ts";
 
 let ui: UiState = initialUi;
+let setup: SetupState = initialSetup;
+let askedForSetup = false;
 const view = bindView();
 let redraw: number | undefined;
 // A timer that sleeps through a suspended machine wakes late; an hour at most keeps the text true.
@@ -41,8 +57,21 @@ function update(next: UiState): void {
   } else if (ui.status?.state !== "connecting") {
     askedForPage = false;
   }
+  if (wantsInfo(setup, ui.status) && !askedForSetup) {
+    // Only once the setup view shows: a configured window never asks.
+    askedForSetup = true;
+    ipc.setupInfo().then(
+      (info) => {
+        setup = infoArrived(setup, info);
+        update(ui);
+      },
+      (reason) => update(notify(ui, asErrorInfo(reason).message, asErrorInfo(reason).hint, "error")),
+    );
+  } else if (setup.info !== null) {
+    askedForSetup = false;
+  }
   const model = present(ui, new Date());
-  view.render(model);
+  view.render(model, presentSetup(setup, ui, model.message));
   // Redraws the countdown and "in N days" when their text changes, not on a period: display
   // only, nothing is asked of the core.
   window.clearTimeout(redraw);
@@ -65,7 +94,9 @@ async function perform<T>(
     const result = await command();
     update(done(finish(ui), result));
   } catch (reason) {
-    update(fail(ui, asErrorInfo(reason)));
+    const error = asErrorInfo(reason);
+    setup = failedWith(setup, error);
+    update(fail(ui, error));
   }
 }
 
@@ -102,18 +133,72 @@ buttons["open-kanka-settings"].addEventListener("click", () =>
 buttons["open-settings"].addEventListener("click", () => {
   void settings.open(ui.status?.last_error ?? null);
 });
-buttons["copy-url"].addEventListener("click", async () => {
-  const field = view.authorizeUrl;
+/** Copies a field's text; where the clipboard refuses, selects it for the user to copy. */
+async function copy(field: HTMLInputElement | HTMLTextAreaElement, done: string, hint: string, whileWaiting: boolean): Promise<void> {
   try {
     await navigator.clipboard.writeText(field.value);
-    update(notify(ui, "The address is copied.", "Paste it into your browser's address bar.", "info", true));
+    update(notify(ui, done, hint, "info", whileWaiting));
   } catch {
     field.focus();
     field.select();
     const keys = /Mac|iPhone|iPad/.test(navigator.userAgent) ? "⌘C" : "Ctrl+C";
-    update(notify(ui, `Press ${keys} to copy the selected address.`, null, "info", true));
+    update(notify(ui, `Press ${keys} to copy the selected address.`, null, "info", whileWaiting));
   }
+}
+
+buttons["copy-url"].addEventListener("click", () =>
+  copy(view.authorizeUrl, "The address is copied.", "Paste it into your browser's address bar.", true),
+);
+
+// The setup view.
+function showSetup(): void {
+  setup = openSetup(closeSetup(setup));
+  update(ui);
+  document.getElementById("connection-heading")?.focus();
+}
+document.getElementById("open-setup")?.addEventListener("click", showSetup);
+buttons["setup-close"].addEventListener("click", () => {
+  setup = closeSetup(setup);
+  update(ui);
 });
+buttons["open-new-client"].addEventListener("click", () =>
+  perform("open-new-client", "side", ipc.openNewClientPage, (state, opened) =>
+    opened
+      ? state
+      : notify(state, "No browser could be opened.", `Open ${setup.info?.new_client_page ?? "Kanka"} in your browser.`, "error"),
+  ),
+);
+buttons["copy-redirect"].addEventListener("click", () =>
+  copy(view.setup.redirect, "The redirect URL is copied.", "Paste it into the client's Redirect URL field in Kanka.", false),
+);
+view.setup.form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void checkAndSave();
+});
+
+/** "Check and save": the settings first (the secret straight to the keychain), then the setup
+ * check; the view stays until Kanka accepts them. */
+async function checkAndSave(): Promise<void> {
+  const info = setup.info;
+  if (ui.busy || !info) return;
+  setup = openSetup(setup);
+  update(begin(ui, "setup-save", "command"));
+  try {
+    const current = await ipc.getSettings();
+    await ipc.saveSettings(formFor(current, info, view.setup.clientId.value, view.setup.secret.value));
+    view.setup.secret.value = "";
+    const problem = problemOf(await ipc.checkSetup());
+    if (problem) {
+      update(fail(ui, problem));
+      return;
+    }
+    setup = closeSetup(setup);
+    update(notify(finish(ui), PASSED_TEXT, PASSED_HINT, "info"));
+    buttons.connect.focus();
+  } catch (reason) {
+    update(fail(ui, asErrorInfo(reason)));
+  }
+}
 
 async function start(): Promise<void> {
   update(ui);

@@ -1,7 +1,9 @@
 // Draws a ViewModel into the page. Text is only written when it changes, so the live regions
 // announce news, not every redraw.
 
+import type { SetupInfo } from "./contract.ts";
 import { whenText, type Action, type Details, type Message, type ViewModel, type When } from "./model.ts";
+import type { SetupModel } from "./setup.ts";
 
 export const ACTIONS: readonly Action[] = [
   "connect",
@@ -45,10 +47,15 @@ function isShown(target: Element): boolean {
   return target.isConnected && target.closest("[hidden]") === null;
 }
 
+/** The setup view's own buttons (not in `model.actions`: they show with the view). */
+export const SETUP_BUTTONS = ["open-new-client", "copy-redirect", "setup-save", "setup-close"] as const;
+export type SetupButton = (typeof SETUP_BUTTONS)[number];
+
 export interface View {
-  render(model: ViewModel): void;
-  buttons: Record<Action | "open-kanka-settings" | "copy-url", HTMLButtonElement>;
+  render(model: ViewModel, setup: SetupModel): void;
+  buttons: Record<Action | SetupButton | "open-kanka-settings" | "copy-url", HTMLButtonElement>;
   authorizeUrl: HTMLInputElement;
+  setup: { form: HTMLFormElement; redirect: HTMLTextAreaElement; clientId: HTMLInputElement; secret: HTMLInputElement };
 }
 
 export function bindView(): View {
@@ -65,6 +72,22 @@ export function bindView(): View {
   const urlRow = element<HTMLElement>("url-row");
   const authorizeUrl = element<HTMLInputElement>("authorize-url");
   const details = element<HTMLElement>("details");
+  const statusActions = element<HTMLElement>("actions");
+  const setupPanel = element<HTMLElement>("setup");
+  const setupParts = {
+    form: element<HTMLFormElement>("setup-form"),
+    redirect: element<HTMLTextAreaElement>("setup-redirect"),
+    clientId: element<HTMLInputElement>("setup-client-id"),
+    secret: element<HTMLInputElement>("setup-client-secret"),
+  };
+  const setupText = {
+    page: element<HTMLElement>("new-client-page"),
+    name: element<HTMLElement>("client-name"),
+    redirectNote: element<HTMLElement>("setup-redirect-note"),
+    idNote: element<HTMLElement>("setup-client-id-note"),
+    secretNote: element<HTMLElement>("setup-client-secret-note"),
+  };
+  let shownInfo: SetupInfo | null = null;
   const lines = {
     account: element<HTMLElement>("account"),
     accountNote: element<HTMLElement>("account-note"),
@@ -73,7 +96,7 @@ export function bindView(): View {
     nextRefresh: element<HTMLElement>("next-refresh"),
   };
   const buttons = Object.fromEntries(
-    [...ACTIONS, "open-kanka-settings", "copy-url"].map((id) => [id, element<HTMLButtonElement>(id)]),
+    [...ACTIONS, ...SETUP_BUTTONS, "open-kanka-settings", "copy-url"].map((id) => [id, element<HTMLButtonElement>(id)]),
   ) as View["buttons"];
   let shownMessage = "";
 
@@ -105,13 +128,50 @@ export function bindView(): View {
     if (next.nextRefresh) setWhen(lines.nextRefresh, next.nextRefresh);
   }
 
-  function render(model: ViewModel): void {
+  /** Fills the steps when new info arrives; the fields the user types in are set only then. */
+  function drawSetup(setup: SetupModel): void {
+    setupPanel.hidden = !setup.shown;
+    buttons["setup-close"].hidden = !setup.canClose;
+    const info = setup.info;
+    if (!setup.shown || info === shownInfo) return;
+    shownInfo = info;
+    if (!info) return;
+    setText(setupText.page, info.new_client_page);
+    setText(setupText.name, info.client_name);
+    // Its text too, so that what reads the element (WebDriver) sees the address.
+    setupParts.redirect.value = info.redirect_uri;
+    setupParts.redirect.textContent = info.redirect_uri;
+    setupText.redirectNote.hidden = !info.redirect_uri_fixed;
+    setText(setupText.redirectNote, info.redirect_uri_fixed ? "Set by KANKA_LINK_REDIRECT_URI." : "");
+    setupParts.clientId.value = info.client_id;
+    setupParts.clientId.readOnly = info.client_id_fixed;
+    setText(setupText.idNote, info.client_id_fixed ? "Read-only: set by KANKA_LINK_CLIENT_ID." : "");
+    setupText.idNote.hidden = !info.client_id_fixed;
+    setupParts.secret.value = "";
+    setupParts.secret.readOnly = info.client_secret_fixed;
+    setText(
+      setupText.secretNote,
+      info.client_secret_fixed
+        ? "Read-only: set by KANKA_LINK_CLIENT_SECRET."
+        : "Kept in your system keychain, never in a file.",
+    );
+  }
+
+  function render(model: ViewModel, setup: SetupModel): void {
     const focused = document.activeElement;
     const hadFocus = focused instanceof HTMLElement && card.contains(focused);
 
     // The words for people, the raw name for scripts and tests (<data value>).
     if (state.value !== model.state) state.value = model.state;
     setText(state, model.stateLabel);
+    drawSetup(setup);
+    // The setup view replaces the status panel, its messages included.
+    if (setup.shown) {
+      const actions: Action[] = setup.settingsFix ? ["open-settings"] : [];
+      model = { ...model, message: setup.message, progress: "", intro: false, kankaSettings: false, waiting: null,
+        details: null, actions, primary: null };
+    }
+    statusActions.hidden = model.actions.length === 0;
     setText(progress, model.progress);
     drawMessage(model.message);
     noticeActions.hidden = !model.kankaSettings;
@@ -150,5 +210,5 @@ export function bindView(): View {
     }
   }
 
-  return { render, buttons, authorizeUrl };
+  return { render, buttons, authorizeUrl, setup: setupParts };
 }
