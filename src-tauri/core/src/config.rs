@@ -267,6 +267,13 @@ impl SettingsFile {
 
     /// Checks every value as `Config` would, naming the form as the origin.
     pub fn validate(&self) -> Result<()> {
+        self.validate_in(&ProcessEnvironment)
+    }
+
+    /// As [`SettingsFile::validate`], with the environment whose values win over the file's:
+    /// kanka.io's rules for the redirect apply to the Kanka address in force, which the
+    /// environment may set (a sandbox or a self-hosted Kanka takes the deep link).
+    pub fn validate_in(&self, env: &dyn Environment) -> Result<()> {
         let input = Origin::Input;
         if let Some(url) = &self.url {
             parse_server_url("url", url, &input)?;
@@ -279,7 +286,8 @@ impl SettingsFile {
         }
         if let Some(uri) = &self.redirect_uri {
             let (redirect_uri, _) = parse_redirect_uri(uri, &input)?;
-            let url = parse_server_url("url", self.url.as_deref().unwrap_or(DEFAULT_KANKA_URL), &input)?;
+            let in_force = env.var(ENV_URL).filter(|v| !v.is_empty()).or_else(|| self.url.clone());
+            let url = parse_server_url("url", in_force.as_deref().unwrap_or(DEFAULT_KANKA_URL), &input)?;
             check_kanka_rules(&url, &redirect_uri, &input)?;
         }
         Ok(())
@@ -538,6 +546,19 @@ mod tests {
         assert!(settings.validate().unwrap_err().to_string().contains("longer than"));
         let sandbox = SettingsFile { url: Some("http://127.0.0.1:8080".to_owned()), ..Default::default() };
         sandbox.validate().unwrap();
+    }
+
+    #[test]
+    fn kanka_io_rules_follow_the_kanka_address_in_force() {
+        let file = SettingsFile { redirect_uri: Some(DEEP_LINK_CALLBACK.to_owned()), ..Default::default() };
+        let none: BTreeMap<&str, &str> = BTreeMap::new();
+        assert!(file.validate_in(&none).is_err(), "kanka.io (the default) takes no custom scheme");
+        let sandbox: BTreeMap<&str, &str> = [("KANKA_LINK_URL", "http://127.0.0.1:8080")].into();
+        file.validate_in(&sandbox).expect("the environment's server takes the deep link");
+        let on_file = SettingsFile { url: Some("https://kanka.example".to_owned()), ..file.clone() };
+        on_file.validate_in(&none).expect("a self-hosted Kanka in the file takes it too");
+        let kanka: BTreeMap<&str, &str> = [("KANKA_LINK_URL", "https://app.kanka.io")].into();
+        assert!(on_file.validate_in(&kanka).is_err(), "the environment's kanka.io wins over the file");
     }
 
     #[test]
