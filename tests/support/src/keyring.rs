@@ -24,7 +24,8 @@ pub fn in_child(test: &str) -> Option<PathBuf> {
         test,
         &[(CHILD, dir.as_str()), ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()), ("KANKA_LINK_PRIVATE_BUS", bus.as_str())],
     );
-    for line in log.lines().filter(|line| line.starts_with("keychain fault:")) {
+    // With --nocapture the line may follow the harness's "test name ... " on the same line.
+    for line in log.lines().filter_map(|line| line.find("keychain fault:").map(|at| &line[at..])) {
         println!("{line}");
     }
     None
