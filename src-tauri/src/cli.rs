@@ -117,7 +117,16 @@ async fn perform(linker: &Linker, command: Command) -> Result<(String, ExitCode)
             Ok((format!("{}\n", token.secret()), ExitCode::SUCCESS))
         }
         Command::Refresh => {
-            let status = linker.refresh_now().await.map_err(|e| explain(&e))?;
+            let status = match linker.refresh_now().await {
+                Ok(status) => status,
+                // Kanka renewed the pair and the keychain refused it: kept now (the refresh
+                // worked), or the connection is lost and that is the error.
+                Err(Error::TokensNotSaved { .. }) => {
+                    linker.settle(SAVE_ATTEMPTS, SAVE_PAUSE).await.map_err(|e| explain(&e))?;
+                    linker.status()
+                }
+                Err(e) => return Err(explain(&e)),
+            };
             Ok((describe(&status, linker.config(), Utc::now()), ExitCode::SUCCESS))
         }
         Command::Disconnect => {

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use kanka_link_core::clock::SystemClock;
 use kanka_link_core::{Config, Linker, Paths, State, Status};
 use kanka_sandbox::{Fault, Sandbox, SandboxConfig};
-use kanka_test_support::{Daemons, consent, fresh_dir, in_child, require_private_keychain, wait_until};
+use kanka_test_support::{
+    Daemons, consent, fresh_dir, in_child, require_private_keychain, secret_tool_lookup, wait_until,
+};
 
 const APP: &str = env!("CARGO_BIN_EXE_kanka-link");
 
@@ -378,7 +380,7 @@ fn eventually<E>(mut check: impl FnMut() -> Result<(), E>) -> Result<(), E> {
     }
 }
 
-/// `kanka-link token` when the pair is due and the keychain is locked as Kanka answers the refresh:
+/// `kanka-link token` (then `refresh`) when the keychain is locked as Kanka answers the refresh:
 /// Kanka has rotated, and the renewed pair exists only in this process. It tries to save it again,
 /// then says the connection is lost and why, exits 1 and prints no token: it never ends quietly
 /// holding the only copy. On a keychain of its own (a child process with its own D-Bus), which
@@ -408,6 +410,22 @@ async fn a_command_that_cannot_keep_the_renewed_pair_says_so_and_prints_nothing(
     assert_eq!(machine.sandbox.stats().refreshes, 1, "Kanka rotated the pair");
 
     // Every later process says so at once, rather than after an invalid_grant months later.
+    keyring.start_keyring();
+    let status: Status = serde_json::from_slice(&machine.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(status.state, State::ReconnectNeeded, "{status:?}");
+
+    // `kanka-link refresh` the same way, after signing in again, once the keychain answers.
+    let item = format!("access-token:{}", machine.linker.config().scope());
+    wait_until("the unlocked keychain", || secret_tool_lookup(&item).is_some());
+    machine.connect().await;
+    machine.sandbox.inject(Fault::delay("/oauth/token", 400, 1));
+    let refresh = machine.command(&["refresh"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_until("the refresh request", || machine.sandbox.stats().faults_served == 2);
+    keyring.lock();
+    let output = refresh.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(output.stdout.is_empty() && stderr.contains("lost"), "{stderr}");
     keyring.start_keyring();
     let status: Status = serde_json::from_slice(&machine.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(status.state, State::ReconnectNeeded, "{status:?}");
