@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::http::{self, MAX_RETRY_AFTER};
 use crate::record::{self, Record};
 use crate::status::{Activity, Status};
-use crate::timer::{self, MAX_RETRY_GAP, MIN_RETRY_GAP};
+use crate::timer;
 use crate::token_endpoint::{self, MAX_LIFETIME};
 
 static CONFIG: LazyLock<Config> = LazyLock::new(|| {
@@ -143,24 +143,13 @@ fn check_loaded(record: &Record) {
     }
 }
 
-/// Plans a retry and checks its bounds: at most an hour, at least half a second (unless the clock
-/// is at chrono's last date), at least what the server asked within those, and at most half the
-/// token's remaining life when that is at least a second.
+/// Plans a retry and checks its bounds (`timer::retry_bounds`), after few and after many failures.
 fn check_retry(now: DateTime<Utc>, error: &Error, expires_at: Option<DateTime<Utc>>) -> DateTime<Utc> {
     let mut highest = None;
     for failures in [0, 1, 3, 17, u32::MAX] {
         let at = timer::retry_time(now, failures, error, expires_at);
-        let gap = (at - now).to_std().unwrap_or_else(|_| panic!("a retry before now: {at} < {now}"));
-        assert!(gap <= MAX_RETRY_GAP, "a retry after more than an hour: {gap:?}");
-        let saturated = at == DateTime::<Utc>::MAX_UTC;
-        assert!(saturated || gap >= MIN_RETRY_GAP, "a retry sooner than the minimum: {gap:?}");
-        let remaining = expires_at.and_then(|e| (e - now).to_std().ok());
-        if let Some(remaining) = remaining.filter(|r| *r >= 2 * MIN_RETRY_GAP) {
-            assert!(gap <= remaining / 2, "a retry past half the remaining life: {gap:?} of {remaining:?}");
-        }
-        if let Error::RateLimited { retry_after: Some(wait) } = error {
-            let floor = (*wait).min(MAX_RETRY_GAP).min(remaining.map_or(Duration::MAX, |r| r / 2)).max(MIN_RETRY_GAP);
-            assert!(saturated || gap >= floor, "a retry sooner than Retry-After allows: {gap:?} < {floor:?}");
+        if let Err(broken) = timer::retry_bounds(now, error, expires_at, at) {
+            panic!("{broken}");
         }
         highest = highest.max(Some(at));
     }

@@ -17,8 +17,8 @@ use crate::status::Activity;
 pub const MAX_NAP: Duration = Duration::from_secs(3600);
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 /// The longest wait before a retry, whatever the failure and whatever a server asks.
-pub(crate) const MAX_RETRY_GAP: Duration = Duration::from_secs(3600);
-pub(crate) const MIN_RETRY_GAP: Duration = Duration::from_millis(500);
+const MAX_RETRY_GAP: Duration = Duration::from_secs(3600);
+const MIN_RETRY_GAP: Duration = Duration::from_millis(500);
 
 /// The background work of a long-running app, stopped at a safe point: never while a refresh
 /// is under way, whose answer would be lost with it.
@@ -164,6 +164,40 @@ pub(crate) fn retry_time(
     after(now, gap.max(MIN_RETRY_GAP))
 }
 
+/// Whether a planned retry keeps `retry_time`'s promises: not before `now`, at most an hour, at
+/// least half a second (unless the clock is at chrono's last date), at least what the server
+/// asked within those, and at most half the token's remaining life when that is at least a second.
+/// The one statement of them, for the property test and the `dates` fuzz target.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn retry_bounds(
+    now: DateTime<Utc>,
+    error: &Error,
+    expires_at: Option<DateTime<Utc>>,
+    at: DateTime<Utc>,
+) -> std::result::Result<(), String> {
+    let gap = (at - now).to_std().map_err(|_| format!("a retry before now: {at} < {now}"))?;
+    if gap > MAX_RETRY_GAP {
+        return Err(format!("a retry after more than an hour: {gap:?}"));
+    }
+    let saturated = at == DateTime::<Utc>::MAX_UTC;
+    if !saturated && gap < MIN_RETRY_GAP {
+        return Err(format!("a retry sooner than the minimum: {gap:?}"));
+    }
+    let remaining = expires_at.and_then(|e| (e - now).to_std().ok());
+    if let Some(remaining) = remaining.filter(|r| *r >= 2 * MIN_RETRY_GAP)
+        && gap > remaining / 2
+    {
+        return Err(format!("a retry past half the remaining life: {gap:?} of {remaining:?}"));
+    }
+    if let Error::RateLimited { retry_after: Some(wait) } = error {
+        let floor = (*wait).min(MAX_RETRY_GAP).min(remaining.map_or(Duration::MAX, |r| r / 2)).max(MIN_RETRY_GAP);
+        if !saturated && gap < floor {
+            return Err(format!("a retry sooner than Retry-After allows: {gap:?} < {floor:?}"));
+        }
+    }
+    Ok(())
+}
+
 /// `now + gap`, checked. Gaps here are at most an hour, so the conversion holds; only a clock at
 /// chrono's last date can overflow the sum, and then the last date is the answer.
 fn after(now: DateTime<Utc>, gap: Duration) -> DateTime<Utc> {
@@ -224,6 +258,17 @@ mod tests {
     }
 
     #[test]
+    fn the_bounds_catch_a_retry_that_breaks_them() {
+        let network = Error::Network { host: "x".into(), detail: "down".into() };
+        let limited = Error::RateLimited { retry_after: Some(Duration::from_secs(45)) };
+        assert!(retry_bounds(at(0), &network, None, at(-1)).is_err(), "before now");
+        assert!(retry_bounds(at(0), &network, None, at(3601)).is_err(), "over an hour");
+        assert!(retry_bounds(at(0), &network, Some(at(600)), at(301)).is_err(), "past half the life left");
+        assert!(retry_bounds(at(0), &limited, None, at(44)).is_err(), "sooner than Retry-After");
+        assert!(retry_bounds(at(0), &limited, None, at(45)).is_ok());
+    }
+
+    #[test]
     fn a_clock_at_chronos_last_date_plans_no_overflow() {
         let last = DateTime::<Utc>::MAX_UTC;
         let limited = Error::RateLimited { retry_after: Some(Duration::from_secs(30)) };
@@ -247,19 +292,8 @@ mod tests {
             expires_at in proptest::option::of(any_date()),
         ) {
             let next = retry_time(now, failures, &error, expires_at);
-            let gap = (next - now).to_std().ok();
-            prop_assert!(gap.is_some_and(|gap| gap <= MAX_RETRY_GAP), "{now} -> {next}");
-            let gap = gap.unwrap();
-            let saturated = next == DateTime::<Utc>::MAX_UTC;
-            prop_assert!(saturated || gap >= MIN_RETRY_GAP, "{now} -> {next}");
-            let remaining = expires_at.and_then(|at| (at - now).to_std().ok());
-            if let Some(remaining) = remaining.filter(|r| *r >= 2 * MIN_RETRY_GAP) {
-                prop_assert!(gap <= remaining / 2, "{gap:?} of {remaining:?}");
-            }
-            if let Error::RateLimited { retry_after: Some(wait) } = error {
-                let floor = wait.min(MAX_RETRY_GAP).min(remaining.map_or(Duration::MAX, |r| r / 2)).max(MIN_RETRY_GAP);
-                prop_assert!(saturated || gap >= floor, "{gap:?} < {floor:?}");
-            }
+            let kept = retry_bounds(now, &error, expires_at, next);
+            prop_assert!(kept.is_ok(), "{now} -> {next}: {kept:?}");
         }
     }
 }
