@@ -104,6 +104,15 @@ def gio_open(url: str):
     subprocess.run(["gio", "open", url], check=True, timeout=30, env=app_env())
 
 
+def use_profile(name: str):
+    """A profile of the module's own (config, data, cache, state under HOME/name), so what another
+    module left behind (a connection, settings) does not leak in. Before `set_up`."""
+    for variable, folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                             ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state")):
+        os.environ[variable] = str(HOME / name / folder)
+        os.makedirs(os.environ[variable], exist_ok=True)
+
+
 def set_up():
     E2E.mkdir(parents=True, exist_ok=True)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

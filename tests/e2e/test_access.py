@@ -33,10 +33,7 @@ def launcher(theme: str, browser: bool = True, client: bool = True):
 
 def set_up():
     # A profile of its own: the window scenarios (test_window) leave a connection and settings.
-    for name, folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"),
-                         ("XDG_STATE_HOME", "state")):
-        os.environ[name] = str(HOME / "access" / folder)
-        os.makedirs(os.environ[name], exist_ok=True)
+    harness.use_profile("access")
     harness.set_up()
     # Kanka's address comes from the config file, so the settings form has a field to refuse.
     config = HOME / "access" / "config" / "kanka-link" / "config.toml"

@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from harness import CLIENT_ID, CLIENT_SECRET, E2E, HOME, consent, keychain, sandbox_call, stats, world  # noqa: E402
+from harness import CLIENT_ID, CLIENT_SECRET, E2E, consent, keychain, sandbox_call, stats, world  # noqa: E402
 
 # Registered in the sandbox before the user copies the right one: "redirect not registered".
 ELSEWHERE = "https://elsewhere.example/kanka/callback"
@@ -25,10 +25,7 @@ def launcher(name: str) -> pathlib.Path:
 
 def set_up():
     # A profile of its own, empty: no config file, nothing in the keychain for it.
-    for name, folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"),
-                         ("XDG_STATE_HOME", "state")):
-        os.environ[name] = str(HOME / "setup" / folder)
-        os.makedirs(os.environ[name], exist_ok=True)
+    harness.use_profile("setup")
     harness.set_up()
     plain = {"KANKA_LINK_E2E_DIR": str(E2E), "BROWSER": harness.app_env()["BROWSER"]}
     # No setting at all: kanka.io's defaults.
