@@ -382,6 +382,34 @@ def _connects(port: int) -> bool:
 SIGNED_IN = re.compile(r"signed in to Kanka as account \d+ \(token request ([\d.]+) ms, "
                        r"keychain and status file ([\d.]+) ms, profile ([\d.]+) ms\)")
 REFRESHED = re.compile(r"refreshed \(token request ([\d.]+) ms, keychain and status file ([\d.]+) ms\)")
+PAGE_READY = re.compile(r"the sign-in page is ready \(setup check ([\d.]+) ms, in all ([\d.]+) ms\)")
+
+
+def connect_once(window: Window) -> dict:
+    """Connect clicked: the setup check (two probes) and the sign-in's start, until the app hands
+    Kanka's page to the browser. Requests counted by the sandbox, less the browser's own."""
+    before = sandbox_call("/__sandbox/stats")
+    offset = window.log_size()
+    clicked = time.time()
+    window.click("#connect")
+    url = wait_until("the browser's redirect", lambda: (WORK / "redirect.url").exists()
+                     and (WORK / "redirect.url").read_text(), 20)
+    ready_at, message = wait_log(window.log, offset, "the sign-in page is ready")
+    browser_at = float((WORK / "browser.started").read_text())
+    after = sandbox_call("/__sandbox/stats")
+    check_ms, start_ms = map(float, PAGE_READY.search(message).groups())
+    return {
+        "url": url,
+        "figures": {
+            "setup_check_ms": check_ms,
+            "in_app_ms": start_ms,
+            "click_to_page_ready_ms": (ready_at - clicked) * 1000,
+            "click_to_browser_ms": (browser_at - clicked) * 1000,
+        },
+        # The browser asked /oauth/authorize once itself; everything else is the check's.
+        "extra_requests": (after["token_requests"] - before["token_requests"])
+        + (after["authorize_requests"] - before["authorize_requests"] - 1),
+    }
 
 
 def deep_link_once(window: Window, deliver) -> dict:
@@ -391,8 +419,8 @@ def deep_link_once(window: Window, deliver) -> dict:
         window.wait_state("disconnected")
     redirect = WORK / "redirect.url"
     redirect.unlink(missing_ok=True)
-    window.click("#connect")
-    url = wait_until("the browser's redirect", lambda: redirect.exists() and redirect.read_text(), 20)
+    connect = connect_once(window)
+    url = connect["url"]
     if not url.startswith("kanka-link://oauth/callback?code="):
         raise RuntimeError(f"the browser got no code: {url[:60]}")
     window.wait_state("connecting")
@@ -424,6 +452,8 @@ def deep_link_once(window: Window, deliver) -> dict:
         "ui_update_ms": (ui_at - signed_in_at) * 1000,
         "total_ms": (ui_at - spawned) * 1000,
         "next_frame_ms": (frame_at - spawned) * 1000,
+        "connect": connect["figures"],
+        "connect_extra_requests": connect["extra_requests"],
     }
 
 
@@ -443,6 +473,38 @@ def floors(app: pathlib.Path) -> dict:
                                     "/org/freedesktop/DBus", "org.freedesktop.DBus.Peer.Ping"]),
         "true_ms": timed(["true"]),
     }
+
+
+def command_line(cli: pathlib.Path) -> dict:
+    """What another tool pays to get its token from Kanka Link (connected, token not due), next to
+    GitHub's `gh auth token` (Debian's gh, token in GH_TOKEN: it reads no keychain) and to
+    process start alone. Rounds alternate the commands so that noise hits all of them."""
+    def token_is_printed(out: bytes) -> bool:
+        return len(out.strip()) > 20
+    env = app_env()
+    commands = {
+        "token_ms": ([str(cli), "token"], token_is_printed),
+        "status_json_ms": ([str(cli), "status", "--json"], lambda out: b'"connected"' in out),
+        "exec_true_ms": ([str(cli), "exec", "--", "true"], lambda out: True),
+        "token_json_ms": ([str(cli), "token", "--json"], lambda out: b'"expires_at"' in out),
+        "help_ms": ([str(cli), "--help"], lambda out: b"kanka-link" in out),
+    }
+    gh = shutil.which("gh")
+    if gh:
+        commands["gh_auth_token_ms"] = ([gh, "auth", "token"], token_is_printed)
+    gh_env = {**env, "GH_TOKEN": "ghp_" + "b" * 36, "GH_CONFIG_DIR": str(WORK / "gh")}
+    times = {name: [] for name in commands}
+    for i in range(ROUNDS * 3 + 1):  # the first round is a warm-up
+        for name, (argv, printed) in commands.items():
+            started = time.monotonic()
+            done = subprocess.run(argv, env=gh_env if name.startswith("gh") else env, capture_output=True)
+            took = (time.monotonic() - started) * 1000
+            if done.returncode != 0 or not printed(done.stdout):
+                raise RuntimeError(f"{' '.join(argv[1:])} failed (exit {done.returncode}): "
+                                   f"{done.stderr.decode(errors='replace')[-300:]}")
+            if i:
+                times[name].append(took)
+    return {name: summary(values) for name, values in times.items()}
 
 
 def refresh_once(window: Window) -> dict:
@@ -489,15 +551,20 @@ def phase_deep_link_and_refresh(ours: pathlib.Path) -> dict:
     handler = ours.with_name("kanka-link-handover")
     methods = {"handover": lambda url: [str(handler), url], "second_launch": lambda url: [str(ours), url]}
     runs = {name: [] for name in methods}
+    connects, extra_requests = [], []
     try:
         window.wait_state("disconnected")
         start_floors = floors(ours)
         for i in range(ROUNDS + 1):  # the first round is a warm-up
             for name, deliver in methods.items():
                 run = deep_link_once(window, deliver)
-                print(f"deep link {i} by {name}: {run['total_ms']:.1f} ms", flush=True)
+                connect, extra = run.pop("connect"), run.pop("connect_extra_requests")
+                print(f"deep link {i} by {name}: {run['total_ms']:.1f} ms "
+                      f"(connect {connect['click_to_page_ready_ms']:.1f} ms, {extra} extra requests)", flush=True)
                 if i:
                     runs[name].append(run)
+                    connects.append(connect)
+                    extra_requests.append(extra)
         refreshes = []
         for i in range(ROUNDS + 1):
             time.sleep(0.3)
@@ -506,6 +573,7 @@ def phase_deep_link_and_refresh(ours: pathlib.Path) -> dict:
             if i:
                 refreshes.append(run)
         window.wait_state("connected")
+        cli = command_line(ours.with_name("kanka-link"))
     finally:
         window.close()
     return {
@@ -514,8 +582,11 @@ def phase_deep_link_and_refresh(ours: pathlib.Path) -> dict:
         "deep_link": {k: summary([r[k] for r in runs["handover"]]) for k in runs["handover"][0]},
         "deep_link_second_launch": {k: summary([r[k] for r in runs["second_launch"]]) for k in runs["second_launch"][0]},
         "deep_link_runs": runs,
+        "connect": {k: summary([c[k] for c in connects]) for k in connects[0]},
+        "connect_extra_requests": {"max": max(extra_requests), "min": min(extra_requests)},
         "refresh": {k: summary([r[k] for r in refreshes]) for k in refreshes[0]},
         "refresh_runs": refreshes,
+        "command_line": cli,
     }
 
 

@@ -17,6 +17,7 @@ END = "<!-- end of bench -->"
 
 GOALS = {
     "binary": 1.5, "deb": 1.5, "launch": 1.10, "memory": 1.10, "wakeups": 1.2, "deep_link_ms": 100.0,
+    "connect_ms": 100.0, "connect_requests": 2, "token_ms": 15.0, "exec_ms": 20.0,
 }
 
 
@@ -106,6 +107,23 @@ def summary_table(sizes, rt):
         if alt:
             rows.append(["… the same, handed over by a second launch of the window's binary (`kanka-link URL`)",
                          ms(alt, 1), "–", "–", "(for comparison)", "–", "–"])
+    cn, extra = rt.get("connect"), rt.get("connect_extra_requests")
+    if cn and extra:
+        t = cn["click_to_page_ready_ms"]
+        met = t["median"] <= GOALS["connect_ms"] and t["max"] <= GOALS["connect_ms"] \
+            and extra["max"] <= GOALS["connect_requests"]
+        rows.append(["Connect clicked → Kanka's page ready for the browser (setup check included; requests "
+                     f"it adds: {extra['min']}–{extra['max']})", ms(t, 1), "–", "–",
+                     f"≤ {GOALS['connect_ms']:.0f} ms (max), ≤ {GOALS['connect_requests']} requests",
+                     "yes" if met else "**no**", "–"])
+    cl = rt.get("command_line")
+    if cl:
+        for label, key, goal in [("`kanka-link token` (connected, token not due)", "token_ms", "token_ms"),
+                                 ("`kanka-link status --json`", "status_json_ms", "token_ms"),
+                                 ("`kanka-link exec -- true`", "exec_true_ms", "exec_ms")]:
+            rows.append([label, ms(cl[key], 1), "–", "–", f"≤ {GOALS[goal]:.0f} ms",
+                         verdict(cl[key]["median"], GOALS[goal]),
+                         "`gh auth token`: " + ms(cl.get("gh_auth_token_ms"), 1) if key == "token_ms" else "–"])
     rf = rt.get("refresh")
     if rf:
         rows.append(["One refresh (token request + keychain and status file)", ms(rf["refresh_ms"], 1), "–", "–",
@@ -168,6 +186,28 @@ starts) {ms(fl.get('app_help_ms'), 1)}; `dbus-send` ping of the bus {ms(fl.get('
 included: `secret-tool store` {ms(kr.get('secret_tool_store_ms'), 1)}, `lookup`
 {ms(kr.get('secret_tool_lookup_ms'), 1)}, `clear` {ms(kr.get('secret_tool_clear_ms'), 1)}.
 
+### The command line as a token source
+
+With the window connected (token not due, so no refresh), each command {cl_n(rt)} times, the
+commands alternating round by round, after one warm-up round. For comparison, GitHub's
+`gh auth token` (Debian's `gh`, with a token in `GH_TOKEN`, so it reads no keychain or file).
+
+{table(["command", "time"], command_line_rows(rt))}
+
+### Connect: the setup check before the browser opens
+
+Each sign-in above began with *Connect to Kanka*. Before any browser opens, the app checks the
+settings with Kanka (`check.rs`: a code exchange with an impossible code, which league 9 answers
+401 for a wrong client and 400 otherwise, and `GET /oauth/authorize` without a session, which
+answers 401 for an unknown client or redirect), then starts the sign-in (PKCE, `state`, the
+pending sign-in in the keychain, the status file, the loopback listener when there is one). Times
+from the app's log line `the sign-in page is ready (setup check X ms, in all Y ms)`; the click is
+the benchmark's WebDriver click; the browser start is when the benchmark's browser script began
+(after `xdg-open`). Requests counted by the sandbox (token and authorize requests, less the
+browser's own authorize request), each sign-in: {cn_requests(rt)}.
+
+{table(["step", "time"], connect_rows(rt))}
+
 ### Refresh
 
 {len(rt.get('refresh_runs', []))} refreshes with *Refresh now* in the window (after one warm-up); the times
@@ -175,6 +215,37 @@ come from the app's log line `refreshed (token request X ms, keychain and status
 
 {table(["step", "time"], rrows)}
 """
+
+
+def cl_n(rt):
+    return rt.get("command_line", {}).get("token_ms", {}).get("n", "?")
+
+
+def command_line_rows(rt):
+    cl = rt.get("command_line", {})
+    return [[label, ms(cl[key], 1)] for label, key in [
+        ("`kanka-link token` (keychain read, status file, lock, print)", "token_ms"),
+        ("`kanka-link token --json`", "token_json_ms"),
+        ("`kanka-link status --json`", "status_json_ms"),
+        ("`kanka-link exec -- true` (the token, then `true` in its place)", "exec_true_ms"),
+        ("`kanka-link --help` (process start alone)", "help_ms"),
+        ("`gh auth token` (Debian's gh, token in `GH_TOKEN`)", "gh_auth_token_ms"),
+    ] if key in cl]
+
+
+def cn_requests(rt):
+    extra = rt.get("connect_extra_requests")
+    return f"{extra['min']}–{extra['max']} extra" if extra else "–"
+
+
+def connect_rows(rt):
+    cn = rt.get("connect", {})
+    return [[label, ms(cn[key], 1)] for label, key in [
+        ("setup check (two requests to Kanka)", "setup_check_ms"),
+        ("the whole Connect in the app: check, then the sign-in's start", "in_app_ms"),
+        ("**Connect clicked → the app hands Kanka's page to the browser** (logged)", "click_to_page_ready_ms"),
+        ("Connect clicked → the browser started (through `xdg-open`)", "click_to_browser_ms"),
+    ] if key in cn]
 
 
 def thread_name(name, process):

@@ -17,15 +17,19 @@ started=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg | sed 's/ /, /g')
 
 "$root/tests/setup.sh" test
-# What only the benchmark needs: strace for the start-up work, cargo-bloat for the crates.
-if ! command -v strace >/dev/null; then
+# What only the benchmark needs: strace for the start-up work, GitHub's gh as the reference for
+# the command line, cargo-bloat for the crates.
+missing=()
+command -v strace >/dev/null || missing+=(strace)
+command -v gh >/dev/null || missing+=(gh)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "The benchmark needs strace: sudo apt-get install -y strace" >&2
+    echo "The benchmark needs ${missing[*]}: sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
-  echo "Installing strace" >&2
+  echo "Installing ${missing[*]}" >&2
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends strace >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if ! cargo bloat --version >/dev/null 2>&1; then
   echo "Installing cargo-bloat" >&2

@@ -33,8 +33,21 @@ impl Linker {
     /// The setup check runs first (check.rs): a wrong setting fails the Connect before anything
     /// is stored, listened on or opened, with a message that says which setting and how to fix it.
     pub async fn begin_connect(&self) -> Result<AuthorizationRequest> {
+        // Timed for BENCHMARKS.md ("Connect"): what the check adds before the browser opens.
+        let began = Instant::now();
         let result = match self.check_before_connect().await {
-            Ok(()) => self.start_attempt().await,
+            Ok(()) => {
+                let checked = began.elapsed();
+                let started = self.start_attempt().await;
+                if started.is_ok() {
+                    tracing::info!(
+                        "the sign-in page is ready (setup check {}, in all {})",
+                        millis(checked),
+                        millis(began.elapsed())
+                    );
+                }
+                started
+            }
             Err(e) => Err(e),
         };
         if let Err(e) = &result {
