@@ -8,8 +8,10 @@ use std::process::{Command, Output};
 use kanka_test_support::fresh_dir;
 
 const CLI: &str = env!("CARGO_BIN_EXE_kanka-link");
+#[cfg(target_os = "linux")]
 const WINDOW: &str = env!("CARGO_BIN_EXE_kanka-link-window");
 /// GTK, WebKit and what only they bring: what made every `kanka-link status` pay ~100 ms.
+#[cfg(target_os = "linux")]
 const WINDOW_LIBRARIES: [&str; 4] = ["libgtk", "libwebkit", "libjavascriptcore", "libsoup"];
 const COMMANDS: [&str; 5] = ["status", "token", "refresh", "disconnect", "check"];
 
@@ -18,7 +20,11 @@ const COMMANDS: [&str; 5] = ["status", "token", "refresh", "disconnect", "check"
 fn libraries(program: &str) -> Vec<String> {
     let out = Command::new("ldd").arg(program).output().expect("ldd runs");
     assert!(out.status.success(), "ldd {program}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.split_whitespace().next()).map(str::to_owned).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(target_os = "linux")]
