@@ -1,6 +1,6 @@
 //! The command line, modelled on `gh auth status` and `gh auth token`. It reads the same
 //! keychain and status file as the window and takes the same refresh lock, so `token` and the
-//! window's timer never refresh at once.
+//! window's timer never refresh at once. It runs in `kanka-link` (main.rs), which loads no GTK.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Local, Utc};
 use kanka_link_core::clock::SystemClock;
-use kanka_link_core::{Config, Error, Linker, Paths, SetupReport, State, Status, Verdict};
+use kanka_link_core::{Config, Error, Linker, Origin, Paths, SetupReport, Sources, State, Status, Verdict};
 
 pub enum Invocation {
     /// No arguments: the window.
@@ -50,6 +50,10 @@ Kanka's answer did not tell (no setting is known to be wrong).
 Settings come from KANKA_LINK_URL, KANKA_LINK_API_URL, KANKA_LINK_CLIENT_ID,
 KANKA_LINK_CLIENT_SECRET and KANKA_LINK_REDIRECT_URI, then from config.toml.
 ";
+
+/// The subcommands, for the line `kanka-link` prints when it has no display to open the window
+/// on (launch.rs). Each is in USAGE (a test checks both ways).
+pub const COMMANDS: &[&str] = &["status", "token", "refresh", "disconnect", "check"];
 
 pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
     let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
@@ -101,7 +105,7 @@ const SAVE_PAUSE: Duration = Duration::from_millis(500);
 
 /// What the command prints and its exit status, or the error it reports on stderr.
 async fn execute(command: Command) -> Result<(String, ExitCode), String> {
-    let linker = open().map_err(|e| explain(&e))?;
+    let linker = open()?;
     let outcome = perform(&linker, command).await;
     // Never end holding the only copy of a renewed refresh token: it is saved, or the
     // connection is marked lost and that is the error (nothing is printed, not even a token).
@@ -179,10 +183,26 @@ fn explain(error: &Error) -> String {
     }
 }
 
-fn open() -> Result<Linker, Error> {
-    let paths = Paths::platform()?;
-    let config = Config::load(&paths.config_file)?;
+fn open() -> Result<Linker, String> {
+    let paths = Paths::platform().map_err(|e| explain(&e))?;
+    let sources = Sources::load(&paths.config_file).map_err(|e| explain(&e))?;
+    // No client id from the environment, the file or the build: nothing was ever set up, which
+    // the check below would report as an empty client id in the built-in defaults.
+    if sources.client_id.origin == Origin::Default && sources.client_id.value.trim().is_empty() {
+        return Err(not_set_up(&paths));
+    }
+    let config = Config::check(sources).map_err(|e| explain(&e))?;
     Ok(Linker::open(config, &paths, Arc::new(SystemClock)))
+}
+
+fn not_set_up(paths: &Paths) -> String {
+    format!(
+        "Kanka Link is not set up: it has no Kanka client id yet.\n\
+         To set it up, open Kanka Link's window (run kanka-link on your desktop) and follow its setup; \
+         or set KANKA_LINK_CLIENT_ID and KANKA_LINK_CLIENT_SECRET (and KANKA_LINK_URL for a Kanka other \
+         than app.kanka.io), or put client_id in {}.\n",
+        paths.config_file.display()
+    )
 }
 
 fn status(linker: &Linker, json: bool) -> Result<(String, ExitCode), String> {
@@ -327,6 +347,21 @@ mod tests {
         for unknown in [&["frobnicate"][..], &["status", "--xml"], &["token", "extra"], &["kanka-link://x", "more"]] {
             assert!(matches!(parsed(unknown), Invocation::Usage { to_stderr: true }), "{unknown:?}");
         }
+    }
+
+    #[test]
+    fn every_command_is_in_the_usage_and_the_no_display_line() {
+        use std::collections::BTreeSet;
+        // A subcommand may have several lines (`status` and `status --json`, say).
+        let listed: BTreeSet<&str> = USAGE
+            .lines()
+            .filter_map(|line| line.trim_start().strip_prefix("kanka-link "))
+            .filter(|rest| !rest.starts_with(' '))
+            .filter_map(|rest| rest.split_whitespace().next())
+            .filter(|word| !word.starts_with('-'))
+            .collect();
+        let named: BTreeSet<&str> = COMMANDS.iter().copied().collect();
+        assert_eq!(listed, named, "USAGE's subcommands and COMMANDS (launch.rs prints them)");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The window: plugins, deep links and the engine. Single-instance comes first, so a second
-//! launch that got past the early hand-over (`kanka-link-handover`, main.rs) still hands its URL
-//! to this process and exits.
+//! launch that got past the early hand-over (`kanka-link`, launch.rs) still hands its URL to
+//! this process and exits.
 
 use tauri::{AppHandle, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;

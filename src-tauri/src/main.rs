@@ -1,36 +1,30 @@
-//! Kanka Link: the window, and the command line in the same binary. Subcommands are handled
-//! before Tauri starts: its single-instance plugin would otherwise forward `kanka-link status`
-//! to the running window and the terminal would get nothing.
+//! `kanka-link`: the command line, and what the desktop runs for the menu entry and for
+//! `kanka-link:` URLs. Nothing here names Tauri, so this program links no GTK or WebKit
+//! (tests/binaries.rs reads its ELF NEEDED entries): merely loading them cost every
+//! `kanka-link status` or `token` about 100 ms (BENCHMARKS.md). The window is the other program,
+//! `kanka-link-window` (window.rs), which `launch` hands the URL to or starts.
 
-// No console window behind the app on Windows; the command line attaches to its parent's.
+// No console window behind the program on Windows; the command line attaches to its parent's.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod cli;
-mod commands;
-mod desktop;
-mod engine;
 mod hardening;
+mod launch;
 mod logging;
-mod models;
-#[cfg(target_os = "linux")]
-mod scheme;
 
 use std::process::ExitCode;
 
 use tracing::level_filters::LevelFilter;
 
 fn main() -> ExitCode {
-    // Before any secret is read, in the window and in the command line alike.
+    // Before any secret is read: this process holds tokens, or Kanka's code on its way.
     hardening::harden();
-    let log_dir = kanka_link_core::Paths::platform().ok().map(|paths| paths.log_dir);
-    match cli::parse(std::env::args_os().skip(1)) {
-        cli::Invocation::DeepLink if kanka_link_handover::to_running_instance(std::env::args_os()) => ExitCode::SUCCESS,
-        cli::Invocation::Window | cli::Invocation::DeepLink => {
-            let _log = logging::init(log_dir.as_deref(), LevelFilter::INFO);
-            desktop::run();
-            ExitCode::SUCCESS
-        }
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    match cli::parse(args.iter().cloned()) {
+        // No arguments, or one `kanka-link:` URL.
+        cli::Invocation::Window | cli::Invocation::DeepLink => launch::window(&args),
         cli::Invocation::Command(command) => {
+            let log_dir = kanka_link_core::Paths::platform().ok().map(|paths| paths.log_dir);
             let _log = logging::init(log_dir.as_deref(), LevelFilter::WARN);
             cli::run(command)
         }

@@ -1,5 +1,5 @@
 //! The desktop's handler for `kanka-link:` URLs on Linux: a desktop entry in the user's data
-//! folder that runs `kanka-link-handover` (which links no GTK, so the hand-over is fast) and
+//! folder that runs `kanka-link` (the command line, which links no GTK, so the hand-over is fast) and
 //! `mimeapps.list` making it the scheme's default. A start rewrites them only when they are not
 //! already right: `update-desktop-database` and `xdg-mime` compete with WebKit for the CPU while
 //! the window opens (BENCHMARKS.md, launch).
@@ -10,13 +10,14 @@ use std::process::Command;
 /// The entry's file name, as the deep-link plugin named it before us, so an older registration
 /// is replaced rather than left beside this one.
 const ENTRY: &str = "kanka-link-handler.desktop";
-const HANDOVER: &str = "kanka-link-handover";
+const COMMAND_LINE: &str = "kanka-link";
 
-/// The program the desktop should run for a URL: the hand-over binary beside `exe` (both ship
-/// in the `.deb` and in `target/<profile>`), else `exe` itself, which hands over too, only later.
+/// The program the desktop should run for a URL: `kanka-link` beside the window's `exe` (both
+/// ship in the `.deb` and in `target/<profile>`), else `exe` itself, whose single-instance
+/// plugin hands over too, only after GTK and WebKit have loaded.
 pub fn handler_program(exe: &Path) -> PathBuf {
-    let handover = exe.with_file_name(HANDOVER);
-    if handover.is_file() { handover } else { exe.to_path_buf() }
+    let command_line = exe.with_file_name(COMMAND_LINE);
+    if command_line.is_file() { command_line } else { exe.to_path_buf() }
 }
 
 /// True when the entry in `data_dir/applications` runs `program` for `scheme` and `mimeapps.list`
@@ -104,7 +105,7 @@ mod tests {
     use super::*;
     use kanka_test_support::fresh_dir;
 
-    const PROGRAM: &str = "/opt/kanka/kanka-link-handover";
+    const PROGRAM: &str = "/opt/kanka/kanka-link";
 
     fn folders(entry: &str, mimeapps: &str) -> (PathBuf, PathBuf) {
         let root = fresh_dir("scheme");
@@ -117,7 +118,7 @@ mod tests {
     }
 
     const WRITTEN: &str = "[Desktop Entry]\nType=Application\nName=Kanka Link\n\
-        Exec=\"/opt/kanka/kanka-link-handover\" %u\nMimeType=x-scheme-handler/kanka-link;\n";
+        Exec=\"/opt/kanka/kanka-link\" %u\nMimeType=x-scheme-handler/kanka-link;\n";
     const DEFAULTS: &str = "[Added Associations]\nx-scheme-handler/kanka-link=other.desktop;\n\n\
         [Default Applications]\ntext/html=firefox.desktop\nx-scheme-handler/kanka-link=kanka-link-handler.desktop;\n";
 
@@ -130,13 +131,15 @@ mod tests {
     #[test]
     fn anything_else_registers_again() {
         let moved = WRITTEN.replace("/opt/kanka/", "/usr/local/bin/");
-        let the_window = WRITTEN.replace("kanka-link-handover", "kanka-link");
+        let the_window = WRITTEN.replace("kanka-link\"", "kanka-link-window\"");
+        let the_old_handover = WRITTEN.replace("kanka-link\"", "kanka-link-handover\"");
         let other_scheme = WRITTEN.replace("x-scheme-handler/kanka-link;", "x-scheme-handler/other;");
         let other_default = DEFAULTS.replace("=kanka-link-handler.desktop;", "=some-browser.desktop;");
         let only_added = "[Added Associations]\nx-scheme-handler/kanka-link=kanka-link-handler.desktop;\n";
         for (entry, defaults, why) in [
             (moved.as_str(), DEFAULTS, "the program moved"),
-            (the_window.as_str(), DEFAULTS, "an older entry runs the window's binary"),
+            (the_window.as_str(), DEFAULTS, "an entry runs the window's binary"),
+            (the_old_handover.as_str(), DEFAULTS, "an older entry runs the hand-over binary, now gone"),
             (other_scheme.as_str(), DEFAULTS, "the entry lists another scheme"),
             (WRITTEN, other_default.as_str(), "another program is the default"),
             (WRITTEN, only_added, "an association that is not the default"),
@@ -153,7 +156,7 @@ mod tests {
     fn registering_writes_what_is_then_recognised() {
         let root = fresh_dir("scheme-register");
         let (data, config) = (root.join("data"), root.join("config"));
-        let program = root.join("a $pecial \"folder\" 100%").join(HANDOVER);
+        let program = root.join("a $pecial \"folder\" 100%").join(COMMAND_LINE);
         assert!(!registered(&data, &config, &program, "kanka-link"));
         register(&data, &config, &program, "kanka-link").expect("the desktop's tools ran");
         assert!(registered(&data, &config, &program, "kanka-link"));
@@ -167,12 +170,12 @@ mod tests {
     }
 
     #[test]
-    fn the_hand_over_binary_is_preferred_when_it_is_there() {
+    fn the_command_line_is_preferred_when_it_is_there() {
         let root = fresh_dir("scheme-program");
-        let exe = root.join("kanka-link");
+        let exe = root.join("kanka-link-window");
         assert_eq!(handler_program(&exe), exe, "alone, the window's binary handles URLs");
-        std::fs::write(root.join(HANDOVER), "").unwrap();
-        assert_eq!(handler_program(&exe), root.join(HANDOVER));
+        std::fs::write(root.join(COMMAND_LINE), "").unwrap();
+        assert_eq!(handler_program(&exe), root.join(COMMAND_LINE));
     }
 
     #[test]

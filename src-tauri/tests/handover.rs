@@ -1,6 +1,7 @@
-//! `kanka-link-handover`, the program the desktop runs for a `kanka-link:` URL, on the private
-//! session's real D-Bus: with no Kanka Link running it starts the window's binary with the URL;
-//! with one running it hands the URL over the single-instance interface and starts nothing.
+//! `kanka-link`, the program the desktop runs for the menu entry and for a `kanka-link:` URL, on
+//! the private session's real D-Bus: with no Kanka Link running it starts the window's binary
+//! (`kanka-link-window`, beside it) with the URL, or with nothing; with one running it hands the
+//! URL over the single-instance interface and starts nothing; a subcommand starts no window.
 #![cfg(target_os = "linux")]
 
 use std::path::Path;
@@ -14,24 +15,31 @@ use dbus::channel::MatchingReceiver;
 use dbus::message::MatchRule;
 use kanka_test_support::{fresh_dir, require_private_keychain};
 
-const HANDOVER: &str = env!("CARGO_BIN_EXE_kanka-link-handover");
+const CLI: &str = env!("CARGO_BIN_EXE_kanka-link");
 const URL: &str = "kanka-link://oauth/callback?code=c0de&state=5tate";
 
-/// The hand-over binary in a folder of its own, beside a stand-in window binary that writes down
-/// the arguments it was started with.
+/// The command line in a folder of its own, beside a stand-in window binary that writes down the
+/// arguments it was started with.
 fn installed() -> (std::path::PathBuf, std::path::PathBuf) {
     let dir = fresh_dir("handover");
-    let handover = dir.join("kanka-link-handover");
-    std::fs::copy(HANDOVER, &handover).unwrap();
+    let handover = dir.join("kanka-link");
+    std::fs::copy(CLI, &handover).unwrap();
     let started = dir.join("window-started-with");
-    let window = dir.join("kanka-link");
+    let window = dir.join("kanka-link-window");
     std::fs::write(&window, format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n", started.display())).unwrap();
     Command::new("chmod").arg("+x").arg(&window).status().unwrap();
     (handover, started)
 }
 
 fn run(handover: &Path, args: &[&str]) {
-    let out = Command::new(handover).args(args).output().unwrap();
+    // A display to open the window on (the stand-in opens none): without one, nothing starts.
+    let out = Command::new(handover).args(args).env("DISPLAY", ":kanka-link-test").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// As over ssh: a running window still takes Kanka's answer, which needs only the session bus.
+fn run_without_display(handover: &Path, args: &[&str]) {
+    let out = Command::new(handover).args(args).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -45,8 +53,12 @@ fn a_url_reaches_the_running_window_or_starts_one() {
     assert_eq!(std::fs::read_to_string(&started).unwrap(), format!("{URL}\n"), "no window ran: one starts");
 
     std::fs::remove_file(&started).unwrap();
-    run(&handover, &["status"]);
-    assert_eq!(std::fs::read_to_string(&started).unwrap(), "status\n", "a command is the window binary's");
+    run(&handover, &[]);
+    assert_eq!(std::fs::read_to_string(&started).unwrap(), "\n", "no arguments: the window, with none");
+
+    std::fs::remove_file(&started).unwrap();
+    run(&handover, &["--help"]);
+    assert!(!started.exists(), "the command line answers its commands itself");
 
     // A running window, as the single-instance plugin serves it.
     let (calls, received) = mpsc::channel();
@@ -72,13 +84,12 @@ fn a_url_reaches_the_running_window_or_starts_one() {
             bus.process(Duration::from_millis(100)).unwrap();
         }
     });
-    std::fs::remove_file(&started).unwrap();
     // The name is ours once the thread is serving; until then the URL would start a window.
     wait_for_owner("app.kankalink.desktop.SingleInstance");
-    run(&handover, &[URL]);
+    run_without_display(&handover, &[URL]);
     let (path, argv, cwd) = received.recv_timeout(Duration::from_secs(10)).expect("the window got the URL");
     assert_eq!(path.as_deref(), Some("/app/kankalink/desktop/SingleInstance"));
-    assert_eq!(argv, vec![handover.with_file_name("kanka-link").display().to_string(), URL.to_string()]);
+    assert_eq!(argv, vec![handover.with_file_name("kanka-link-window").display().to_string(), URL.to_string()]);
     assert_eq!(cwd, std::env::current_dir().unwrap().display().to_string());
     assert!(!started.exists(), "a running window means no second one");
     serving.join().unwrap();

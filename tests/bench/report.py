@@ -64,7 +64,7 @@ def summary_table(sizes, rt):
         rows.append(["Release binary (stripped)", mib(o["binary"]), mib(b["binary"]), f"{r:.2f}",
                      f"≤ {GOALS['binary']}", verdict(r, GOALS["binary"]), ref(p and mib(p["binary"]))])
         if o.get("handover_binary"):
-            rows.append(["… and `kanka-link-handover` (the `kanka-link:` handler, in the same `.deb`)",
+            rows.append(["… and `kanka-link` (the command line and `kanka-link:` handler, no GTK; same `.deb`)",
                          mib(o["handover_binary"]), "–", "–", "–", "–", "–"])
         if o["deb"] and b["deb"]:
             r = ratio(o["deb"], b["deb"])
@@ -100,12 +100,12 @@ def summary_table(sizes, rt):
     dl = rt.get("deep_link")
     if dl:
         t = dl["total_ms"]
-        rows.append(["Deep link to connected (the desktop's handler, `kanka-link-handover URL` → \"Connected as …\" "
+        rows.append(["Deep link to connected (the desktop's handler, `kanka-link URL` → \"Connected as …\" "
                      "in the window)", ms(t, 1), "–", "–",
                      f"≤ {GOALS['deep_link_ms']:.0f} ms", verdict(t["median"], GOALS["deep_link_ms"]), "–"])
         alt = rt.get("deep_link_second_launch", {}).get("total_ms")
         if alt:
-            rows.append(["… the same, handed over by a second launch of the window's binary (`kanka-link URL`)",
+            rows.append(["… the same, handed over by a second launch of the window's binary (`kanka-link-window URL`)",
                          ms(alt, 1), "–", "–", "(for comparison)", "–", "–"])
     cn, extra = rt.get("connect"), rt.get("connect_extra_requests")
     if cn and extra:
@@ -167,11 +167,11 @@ def deep_link_section(rt):
 *Connect to Kanka*, the benchmark's browser approves and keeps Kanka's redirect URL; then the
 benchmark hands the URL to the running window and times it. **Handler** is what the desktop runs
 for the URL (the `.deb`'s desktop entry and the one the app registers):
-`kanka-link-handover 'kanka-link://oauth/callback?code=…&state=…'`, a small program that links no
-GTK or WebKit and makes the single-instance plugin's D-Bus call
+`kanka-link 'kanka-link://oauth/callback?code=…&state=…'`, the command line, which links no GTK
+or WebKit and makes the single-instance plugin's D-Bus call
 (`org.SingleInstance.DBus.ExecuteCallback`) to the running window. **Second launch** starts the
-window's own binary with the URL instead, which makes the same call before Tauri starts, but only
-after the dynamic loader has mapped GTK and WebKit. The running window's log (RFC 3339,
+window's own binary (`kanka-link-window`) with the URL instead, whose single-instance plugin makes
+the same call, but only once GTK and WebKit are loaded and Tauri has started. The running window's log (RFC 3339,
 µs) gives the steps inside the app; the page itself records when `#account` changed (a
 MutationObserver installed before the hand-over, `Date.now()`, 1 ms resolution; no polling). After
 each run `secret-tool` finds both tokens in the keychain. Sandbox Kanka (debug build) on loopback.
@@ -179,9 +179,10 @@ Median (min–max):
 
 {table(["step", "handler", "second launch"], rows)}
 
-For scale, each {fl.get('app_help_ms', {}).get('n', '?')} times: `kanka-link --help` (process start: the
-dynamic loader maps and relocates GTK, WebKit and their ~160 libraries; it exits before Tauri
-starts) {ms(fl.get('app_help_ms'), 1)}; `dbus-send` ping of the bus {ms(fl.get('dbus_send_ping_ms'), 1)};
+For scale, each {fl.get('app_help_ms', {}).get('n', '?')} times: `kanka-link --help` (the command line's
+process start, no GTK) {ms(fl.get('app_help_ms'), 1)}; `kanka-link-window --help` (the dynamic loader
+maps and relocates GTK, WebKit and their ~160 libraries; it exits before Tauri starts)
+{ms(fl.get('window_loader_ms'), 1)}; `dbus-send` ping of the bus {ms(fl.get('dbus_send_ping_ms'), 1)};
 `true` {ms(fl.get('true_ms'), 1)}. One keychain operation by libsecret's own tool, process start
 included: `secret-tool store` {ms(kr.get('secret_tool_store_ms'), 1)}, `lookup`
 {ms(kr.get('secret_tool_lookup_ms'), 1)}, `clear` {ms(kr.get('secret_tool_clear_ms'), 1)}.

@@ -69,7 +69,7 @@ sized=$(date +%s)
 echo "== Run time: private session, Xvfb (logs and traces in $results/logs)"
 BENCH_LOGS="$results/logs" KANKA_LINK_SESSION_PREFIX=kanka-link-bench bash "$root/tests/private-session.sh" \
   xvfb-run -a -s "-screen 0 1280x800x24" \
-  python3 "$here/measure.py" --ours "$CARGO_TARGET_DIR/release/kanka-link" \
+  python3 "$here/measure.py" --ours "$CARGO_TARGET_DIR/release/kanka-link-window" \
   --bare "$bench/bare-target/release/bare-tauri" --bare-plugins "$bench/bare-target/release/bare-tauri-plugins" \
   --sandbox "$CARGO_TARGET_DIR/debug/kanka-sandbox" --variants "$bench/variants/bin" "$results/runtime.json"
 finished=$(date +%s)

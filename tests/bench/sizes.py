@@ -24,6 +24,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 PROFILE = "bench-bloat"
+# The window's binary (the Tauri app); `kanka-link`, the command line, is the package's other one.
+WINDOW = "kanka-link-window"
 PROFILE_ENV = {"CARGO_PROFILE_BENCH_BLOAT_INHERITS": "release", "CARGO_PROFILE_BENCH_BLOAT_STRIP": "false"}
 REQWEST = 'reqwest = { version = "0.12", default-features = false, features = ["native-tls"] }'
 KEYRING = 'features = ["crypto-openssl"]'
@@ -71,9 +73,10 @@ def stripped_size(binary: pathlib.Path) -> int:
     return size
 
 
-def bloat(cwd: pathlib.Path, package: str, rows: int = 30, target=TARGET) -> dict:
-    """cargo bloat --crates on the unstripped build: the .text each crate contributes."""
-    text = run(["cargo", "bloat", "--profile", PROFILE, "--crates", "-p", package, "--bin", package, "-n", "0",
+def bloat(cwd: pathlib.Path, package: str, rows: int = 30, target=TARGET, binary: str | None = None) -> dict:
+    """cargo bloat --crates on the unstripped build: the .text each crate contributes to `bin`
+    (by default the package's namesake)."""
+    text = run(["cargo", "bloat", "--profile", PROFILE, "--crates", "-p", package, "--bin", binary or package, "-n", "0",
                 "--message-format", "json"], cwd, capture=True, target=target)
     data = json.loads(text.strip().splitlines()[-1])
     crates = sorted(data["crates"], key=lambda c: -c["size"])
@@ -133,7 +136,8 @@ def deb(directory: pathlib.Path, product: str):
 def main():
     out = pathlib.Path(sys.argv[1])
     results = {"profile": PROFILE}
-    for name, target, binary, product in (("ours", TARGET, "kanka-link", "Kanka Link"),
+    # Ours is the window's binary, the Tauri app as the bare app is one.
+    for name, target, binary, product in (("ours", TARGET, "kanka-link-window", "Kanka Link"),
                                           ("bare", BARE_TARGET, "bare-tauri", "Bare Tauri"),
                                           ("bare_plugins", BARE_TARGET, "bare-tauri-plugins", "Bare Tauri Plugins")):
         if not (target / "release" / binary).exists():
@@ -145,16 +149,19 @@ def main():
                          "deb_name": package.name if package else None,
                          "libs": dynamic_libs(release / binary),
                          "sections": sections(release / binary)}
-    # The desktop's handler for kanka-link: URLs, shipped beside the window in the same .deb.
-    handover = TARGET / "release" / "kanka-link-handover"
-    if "ours" in results and handover.exists():
-        results["ours"]["handover_binary"] = handover.stat().st_size
+    # The command line, which is also the desktop's handler for kanka-link: URLs and starts the
+    # window: shipped beside it in the same .deb. (The key kept its name from when the handler
+    # was a program of its own, kanka-link-handover.)
+    command_line = TARGET / "release" / "kanka-link"
+    if "ours" in results and command_line.exists():
+        results["ours"]["handover_binary"] = command_line.stat().st_size
+        results["ours"]["command_line_libs"] = dynamic_libs(command_line)
 
     # What each crate adds: ours, and the bare app (same profile, its own workspace).
     run(["cargo", "build", "--locked", "--profile", PROFILE, "-p", "kanka-link"], ROOT)
-    results["ours"]["bloat"] = bloat(ROOT, "kanka-link")
-    results["ours"]["unstripped"] = (TARGET / PROFILE / "kanka-link").stat().st_size
-    results["ours"]["restripped"] = stripped_size(TARGET / PROFILE / "kanka-link")
+    results["ours"]["bloat"] = bloat(ROOT, "kanka-link", binary=WINDOW)
+    results["ours"]["unstripped"] = (TARGET / PROFILE / WINDOW).stat().st_size
+    results["ours"]["restripped"] = stripped_size(TARGET / PROFILE / WINDOW)
     run(["cargo", "build", "--profile", PROFILE], BARE, target=BARE_TARGET)
     results["bare"]["bloat"] = bloat(BARE, "bare-tauri", target=BARE_TARGET)
     results["bare"]["restripped"] = stripped_size(BARE_TARGET / PROFILE / "bare-tauri")
@@ -166,9 +173,9 @@ def main():
         # Not --locked: the variant may need crates the lock does not list yet (they come from the
         # registry); its own copy of Cargo.lock changes, never the workspace's.
         run(["cargo", "build", "--profile", PROFILE, "-p", "kanka-link"], dest)
-        binary = TARGET / PROFILE / "kanka-link"
+        binary = TARGET / PROFILE / WINDOW
         entry = {"what": what, "unstripped": binary.stat().st_size, "restripped": stripped_size(binary),
-                 "libs": dynamic_libs(binary), "bloat": bloat(dest, "kanka-link")}
+                 "libs": dynamic_libs(binary), "bloat": bloat(dest, "kanka-link", binary=WINDOW)}
         tree = run(["cargo", "tree", "-p", "kanka-link", "-e", "normal", "--prefix", "none", "-f", "{p}"], dest,
                    capture=True)
         entry["tls_crates"] = sorted({line.split()[0] for line in tree.splitlines()
@@ -183,7 +190,7 @@ def main():
                                             if re.match(r"(rustls|ring|webpki|openssl|native-tls|aws-lc|"
                                                         r"hyper-rustls|hyper-tls|tokio-rustls|tokio-native-tls|"
                                                         r"rustls-native-certs)", line)})
-    # Leave target/bench-bloat/kanka-link as the workspace's own build.
+    # Leave target/bench-bloat/kanka-link* as the workspace's own build.
     run(["cargo", "build", "--locked", "--profile", PROFILE, "-p", "kanka-link"], ROOT)
     out.write_text(json.dumps(results, indent=1))
     print(f"wrote {out}")

@@ -13,7 +13,7 @@ import shutil
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from sizes import PROFILE, ROOT, TARGET, run, variant_workspace  # noqa: E402
+from sizes import PROFILE, ROOT, TARGET, WINDOW, run, variant_workspace  # noqa: E402
 
 TINY_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8" /><title>Kanka Link</title>
@@ -67,9 +67,10 @@ def main():
         for command in commands:
             run(command, dest)
         run(["cargo", "build", "--profile", PROFILE, "-p", "kanka-link"], dest)
-        shutil.copy2(TARGET / PROFILE / "kanka-link", out / name)
+        # The window's binary: the variants change the window, and measure.py launches it.
+        shutil.copy2(TARGET / PROFILE / WINDOW, out / name)
         built[name] = what
-    # Leave target/bench-bloat/kanka-link as the workspace's own build.
+    # Leave target/bench-bloat/kanka-link* as the workspace's own build.
     run(["cargo", "build", "--locked", "--profile", PROFILE, "-p", "kanka-link"], ROOT)
     (out / "variants.json").write_text(json.dumps(built, indent=1))
     print(f"wrote {out}")

@@ -22,7 +22,10 @@ from webdriver import Session  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
+# The command line (no GTK), which also hands deep links over and starts the window...
 APP = TARGET / "kanka-link"
+# ...and the window itself, the Tauri app the WebDriver drives.
+WINDOW = TARGET / "kanka-link-window"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 HOME = pathlib.Path(os.environ["HOME"])
 E2E = HOME / "e2e"
@@ -162,7 +165,7 @@ def set_up():
 def write_wrapper(path: pathlib.Path, env: dict):
     exports = "".join(f"export {k}='{v}'\n" for k, v in env.items())
     path.write_text(f"#!/bin/sh\n{exports}echo $$ > '{E2E}/app.pid'\n"
-                    f"exec '{APP}' \"$@\" >> '{E2E}/app.log' 2>&1\n")
+                    f"exec '{WINDOW}' \"$@\" >> '{E2E}/app.log' 2>&1\n")
     path.chmod(0o755)
 
 

@@ -67,8 +67,8 @@ class Window(harness.App):
                               subprocess.run(["xdg-mime", "query", "default", "x-scheme-handler/kanka-link"],
                                              capture_output=True, text=True).stdout)
         entry = (pathlib.Path(os.environ["XDG_DATA_HOME"]) / "applications" / "kanka-link-handler.desktop").read_text()
-        self.assertIn(f'Exec="{APP.with_name("kanka-link-handover")}" %u', entry,
-                      "the desktop runs the GTK-free hand-over for kanka-link: URLs")
+        self.assertIn(f'Exec="{APP}" %u', entry,
+                      "the desktop runs the GTK-free command line, which hands kanka-link: URLs over")
         consent("approve")
         self.click("#connect")
         self.wait_state("connected")

@@ -3,9 +3,10 @@
 //! GTK and WebKit are loaded: linking them alone costs a process about 100 ms on start-up
 //! (BENCHMARKS.md, deep link), all of it between Kanka's redirect and the connection.
 //!
-//! Two callers: the window's own binary when it is started with a URL, and the small
-//! `kanka-link-handover` binary that the `kanka-link:` desktop entry runs, which links none of
-//! GTK and starts the window itself only when none is running.
+//! Its callers: `kanka-link` (src-tauri/src/launch.rs), the command line that the desktop runs
+//! for the menu entry and for `kanka-link:` URLs, which links none of GTK and starts the
+//! window's program only when none is running; and `kanka-link-window`, which asks
+//! `is_for_the_window` what arguments it takes.
 
 use std::ffi::OsString;
 
