@@ -9,15 +9,7 @@ export interface KeepLinked {
   get(): Promise<boolean>;
   /** Switches it; resolves to the real state afterwards. */
   set(on: boolean): Promise<boolean>;
-  changed(on: boolean): void;
   failed(error: ErrorInfo): void;
-}
-
-/** The words said when the switch changed. */
-export function keepLinkedText(on: boolean): string {
-  return on
-    ? "Kanka Link will check the connection at each login."
-    : "The login check is off: the connection is renewed only while Kanka Link is open.";
 }
 
 export function setUpKeepLinked(deps: KeepLinked): void {
@@ -43,9 +35,10 @@ export function setUpKeepLinked(deps: KeepLinked): void {
     const wanted = box.checked;
     box.setAttribute("aria-busy", "true");
     deps.set(wanted).then(
+      // The box itself says it (and a screen reader reads its new state): no message that
+      // would stand in for the connection's own news.
       (on) => {
         box.checked = on;
-        deps.changed(on);
       },
       (reason) => {
         box.checked = !wanted;

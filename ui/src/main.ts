@@ -21,7 +21,7 @@ import {
   type Effect,
   type UiState,
 } from "./model.ts";
-import { keepLinkedText, setUpKeepLinked } from "./keep.ts";
+import { setUpKeepLinked } from "./keep.ts";
 import { setUpSettings } from "./settings.ts";
 import {
   closeSetup,
@@ -114,7 +114,6 @@ const settings = setUpSettings({
 setUpKeepLinked({
   get: ipc.loginCheck,
   set: ipc.setLoginCheck,
-  changed: (on) => update(notify(ui, keepLinkedText(on), null, "info")),
   failed: (error) => update(notify(ui, error.message, error.hint, "error")),
 });
 
