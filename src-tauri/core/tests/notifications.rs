@@ -105,3 +105,44 @@ async fn a_token_expiring_within_thirty_days_unrenewed_is_notified_once() {
 fn clock_now(world: &World) -> chrono::DateTime<chrono::Utc> {
     world.clock.now()
 }
+
+/// In a child process on a bus of its own, whose keychain the test stops while Kanka answers a
+/// refresh (as keychain_faults.rs does), with the recording service on that bus.
+#[tokio::test]
+async fn tokens_the_keychain_refused_are_notified_once() {
+    let Some(dir) = in_child("tokens_the_keychain_refused_are_notified_once") else {
+        return;
+    };
+    let mut daemons = Daemons::new(&dir);
+    daemons.start();
+    let service = NotificationService::start();
+    let world = World::start().await;
+    world.connect().await;
+
+    world.sandbox.inject(Fault::delay("/oauth/token", 1000, 1));
+    let served = world.sandbox.stats().faults_served;
+    let refresh = tokio::spawn({
+        let linker = world.linker.clone();
+        async move { linker.refresh_now().await }
+    });
+    wait_for_sandbox(&world.sandbox, "the refresh request", |s| s.faults_served > served).await;
+    daemons.stop_keyring();
+    let err = refresh.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), kanka_link_core::ErrorCode::TokensNotSaved, "{err:?}");
+    let shown = service.take();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(shown[0].summary.contains("could not save the tokens"), "{shown:?}");
+    assert!(shown[0].body.contains("Unlock your keychain") && shown[0].body.contains("Sandbox Sage"), "{shown:?}");
+
+    // Still refused: the same state, no second notification.
+    let again = world.linker.refresh_now().await.unwrap_err();
+    assert_eq!(again.code(), kanka_link_core::ErrorCode::TokensNotSaved, "{again:?}");
+    assert_eq!(service.take(), vec![], "one notification per change of state");
+
+    // The keychain is back: the pair is saved, the state forgotten, nothing shown.
+    daemons.start_keyring();
+    world.linker.refresh_now().await.expect("the pair is saved");
+    assert_eq!(remembered(&world), None);
+    assert_eq!(service.take(), vec![]);
+    println!("notification: tokens not saved → one notification, none while still refused, forgotten once saved");
+}
