@@ -212,7 +212,9 @@ mod tests {
         let other = format!("{} {LOGIN_CHECK_ARGS}", crate::scheme::exec_program(&root.join("kanka-link")).unwrap());
         assert!(!autostart.installed(&other), "another install's entry is not ours");
         let text = std::fs::read_to_string(autostart.path()).unwrap();
-        assert!(text.contains(r#"Exec="#) && text.contains(r#"a \$pecial \"folder\" 100%%/kanka-link" refresh --if-due"#));
+        assert!(
+            text.contains(r#"Exec="#) && text.contains(r#"a \$pecial \"folder\" 100%%/kanka-link" refresh --if-due"#)
+        );
         let validated = std::process::Command::new("desktop-file-validate").arg(autostart.path()).output().unwrap();
         assert!(validated.status.success(), "{text}\n{}", String::from_utf8_lossy(&validated.stdout));
         autostart.remove().unwrap();

@@ -85,7 +85,9 @@ fn serve(shown: &Arc<Mutex<Vec<Shown>>>, stop: &AtomicBool, ready: &mpsc::Sender
                     call.method_return().append1(next_id)
                 }
                 Some("GetCapabilities") => call.method_return().append1(vec!["body"]),
-                Some("GetServerInformation") => call.method_return().append3("recorder", "kanka-link-tests", "1").append1("1.2"),
+                Some("GetServerInformation") => {
+                    call.method_return().append3("recorder", "kanka-link-tests", "1").append1("1.2")
+                }
                 _ => dbus::Message::error(&call, &"org.freedesktop.DBus.Error.UnknownMethod".into(), c"unknown method"),
             };
             let _ = connection.send(reply);
