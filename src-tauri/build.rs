@@ -16,6 +16,8 @@ fn main() {
         "check_setup",
         "setup_info",
         "open_new_client_page",
+        "login_check",
+        "set_login_check",
     ];
     let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
     tauri_build::try_build(attributes).expect("the Tauri build script runs");

@@ -1,5 +1,6 @@
 //! The window's commands: each is a thin call into the core. None returns a token or secret.
 
+use kanka_link_core::autostart::{Autostart, LOGIN_CHECK_ARGS};
 use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SettingsFile, SetupReport, Sources, Status};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
@@ -134,6 +135,45 @@ pub async fn save_settings(engine: State<'_, Engine>, form: SettingsForm) -> Com
     Ok(SettingsView { notice, ..view(&engine).await? })
 }
 
+/// Whether "Keep linked when Kanka Link is closed" is on: the login check's autostart entry is
+/// there and runs this install's command line.
+#[tauri::command]
+pub fn login_check(app: AppHandle) -> CommandResult<bool> {
+    let (autostart, exec) = login_check_entry(&app)?;
+    Ok(autostart.installed(&exec))
+}
+
+/// Switches the login check on (writes the autostart entry) or off (removes it), and says what
+/// the file says now.
+#[tauri::command]
+pub fn set_login_check(app: AppHandle, on: bool) -> CommandResult<bool> {
+    let (autostart, exec) = login_check_entry(&app)?;
+    if on { autostart.install(&exec) } else { autostart.remove() }.map_err(info)?;
+    tracing::info!("the login check is {}", if on { "on" } else { "off" });
+    Ok(autostart.installed(&exec))
+}
+
+/// The autostart entry (named after the app's identifier) and the command it runs: the
+/// command line beside this binary, quoted as scheme.rs quotes the URL handler.
+#[cfg(target_os = "linux")]
+fn login_check_entry(app: &AppHandle) -> CommandResult<(Autostart, String)> {
+    let autostart = Autostart::for_user(&app.config().identifier).map_err(info)?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::Storage { path: "the running program".into(), detail: e.to_string() }.info())?;
+    let program = exe.with_file_name("kanka-link");
+    let Some(quoted) = crate::scheme::exec_program(&program) else {
+        let detail = "its folder cannot be named in a desktop entry".to_owned();
+        return Err(Error::Storage { path: program, detail }.info());
+    };
+    Ok((autostart, format!("{quoted} {LOGIN_CHECK_ARGS}")))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn login_check_entry(_app: &AppHandle) -> CommandResult<(Autostart, String)> {
+    let detail = "a login check is only available on Linux desktops so far".to_owned();
+    Err(Error::Storage { path: "autostart".into(), detail }.info())
+}
+
 async fn view(engine: &Engine) -> CommandResult<SettingsView> {
     let sources = Sources::load(&engine.paths.config_file).map_err(info)?;
     let saved = match engine.linker() {
@@ -151,5 +191,33 @@ fn open_in_browser(app: &AppHandle, url: &str) -> bool {
             tracing::warn!("no browser could be opened");
             false
         }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use kanka_test_support::fresh_dir;
+
+    /// The entry the switch writes, for a program in an awkward folder: valid for the desktop's
+    /// own checker, recognised as ours, not as another install's, and gone when switched off.
+    #[test]
+    fn the_login_check_entry_names_the_command_line_quoted_and_validates() {
+        let root = fresh_dir("login-check");
+        let program = root.join("a $pecial \"folder\" 100%").join("kanka-link");
+        let exec = format!("{} {LOGIN_CHECK_ARGS}", crate::scheme::exec_program(&program).unwrap());
+        let autostart = Autostart::in_folder(&root.join("config"), "app.kankalink.desktop");
+        autostart.install(&exec).unwrap();
+        assert!(autostart.installed(&exec));
+        let other = format!("{} {LOGIN_CHECK_ARGS}", crate::scheme::exec_program(&root.join("kanka-link")).unwrap());
+        assert!(!autostart.installed(&other), "another install's entry is not ours");
+        let text = std::fs::read_to_string(autostart.path()).unwrap();
+        assert!(
+            text.contains(r#"Exec="#) && text.contains(r#"a \$pecial \"folder\" 100%%/kanka-link" refresh --if-due"#)
+        );
+        let validated = std::process::Command::new("desktop-file-validate").arg(autostart.path()).output().unwrap();
+        assert!(validated.status.success(), "{text}\n{}", String::from_utf8_lossy(&validated.stdout));
+        autostart.remove().unwrap();
+        assert!(!autostart.installed(&exec));
     }
 }

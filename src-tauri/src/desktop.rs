@@ -39,6 +39,8 @@ pub fn run() {
             commands::check_setup,
             commands::setup_info,
             commands::open_new_client_page,
+            commands::login_check,
+            commands::set_login_check,
         ])
         .setup(|app| {
             let handle = app.handle().clone();

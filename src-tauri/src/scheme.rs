@@ -64,9 +64,15 @@ pub fn register(data_dir: &Path, config_dir: &Path, program: &Path, scheme: &str
     tool("xdg-mime", &["default", ENTRY, &format!("x-scheme-handler/{scheme}")])
 }
 
-/// `Exec=` for `program` with the URL: quoted and escaped as the Desktop Entry Specification
-/// asks; None for a path no entry can hold (a line break, say).
+/// `Exec=` for `program` with the URL; None for a path no entry can hold (a line break, say).
 fn exec_line(program: &Path) -> Option<String> {
+    Some(format!("{} %u", exec_program(program)?))
+}
+
+/// `program` as the first word of an `Exec=` value: quoted and escaped as the Desktop Entry
+/// Specification asks; None for a path no entry can hold. The login check's autostart entry
+/// (commands.rs) names the command line with it too.
+pub fn exec_program(program: &Path) -> Option<String> {
     let path = program.to_str()?;
     if path.chars().any(char::is_control) {
         return None;
@@ -81,7 +87,8 @@ fn exec_line(program: &Path) -> Option<String> {
             _ => quoted.push(c),
         }
     }
-    Some(format!("{quoted}\" %u"))
+    quoted.push('"');
+    Some(quoted)
 }
 
 /// A key's value in a section of a desktop-entry style file.

@@ -99,6 +99,22 @@ class Window(harness.App):
         human = cli("status")
         self.assertIn("Connected as Sandbox Sage", human.stdout)
 
+    def test_02b_keep_linked_writes_and_removes_the_login_check(self):
+        # The XDG autostart entry, named after the app's identifier (tauri.conf.json).
+        entry = pathlib.Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / "app.kankalink.desktop.desktop"
+        self.session.wait_for("the switch", lambda: self.session.find("#keep-linked").displayed())
+        self.assertFalse(self.session.find("#keep-linked").property("checked"), "off until switched on")
+        self.assertFalse(entry.exists())
+        self.click("#keep-linked")
+        self.session.wait_for("the autostart entry", entry.exists)
+        self.session.wait_for("the switch on", lambda: self.session.find("#keep-linked").property("checked"))
+        self.assertIn(f'\nExec="{APP.with_name("kanka-link")}" refresh --if-due\n', entry.read_text())
+        validated = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
+        self.assertEqual((validated.returncode, validated.stdout), (0, ""), entry.read_text())
+        self.click("#keep-linked")
+        self.session.wait_for("the entry removed", lambda: not entry.exists())
+        self.session.wait_for("the switch off", lambda: not self.session.find("#keep-linked").property("checked"))
+
     def test_03_a_forged_callback_is_refused(self):
         before = stats()
         access = keychain("access-token")

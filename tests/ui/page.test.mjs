@@ -129,7 +129,7 @@ describe("accessibility basics", () => {
     assert.match(html, /<html lang="en">/);
     assert.match(html, /<h1>Kanka Link<\/h1>/);
     const inputs = [...html.matchAll(/<input\b[^>]*\sid="([^"]+)"/g)].map((m) => m[1]);
-    assert.equal(inputs.length, 8);
+    assert.equal(inputs.length, 9);
     // The redirect to copy wraps (a text area), so it shows in full.
     assert.match(html, /<label for="setup-redirect">[^<]+<\/label>/);
     assert.match(html, /<textarea id="setup-redirect" rows="2" readonly\b/);
@@ -145,7 +145,13 @@ describe("accessibility basics", () => {
       "setup-redirect": "Enter this redirect URL in Kanka, exactly as it is",
       "setup-client-id": "Client ID",
       "setup-client-secret": "Client secret",
+      "keep-linked": "Keep linked when Kanka Link is closed",
     });
+    // The login check's switch: a native checkbox, described by its note, hidden until its real
+    // state is known.
+    assert.match(tag("keep-linked"), /\stype="checkbox"/);
+    assert.match(tag("keep-linked"), /\saria-describedby="keep-linked-note"/);
+    assert.match(tag("keep-linked-row"), /\shidden/);
   });
 
   test("every settings field has a place for its error, and takes letters", () => {

@@ -77,3 +77,7 @@ export const setupInfo = () => call<SetupInfo>("setup_info");
 /** Whether a browser could be opened. */
 export const openNewClientPage = () => call<boolean>("open_new_client_page");
 export const checkSetup = () => call<SetupReport>("check_setup");
+/** Whether the login check is on: its autostart entry is there and runs this install. */
+export const loginCheck = () => call<boolean>("login_check");
+/** Switches the login check on or off; the answer is what the entry says now. */
+export const setLoginCheck = (on: boolean) => call<boolean>("set_login_check", { on });

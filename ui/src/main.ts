@@ -21,6 +21,7 @@ import {
   type Effect,
   type UiState,
 } from "./model.ts";
+import { setUpKeepLinked } from "./keep.ts";
 import { setUpSettings } from "./settings.ts";
 import {
   closeSetup,
@@ -108,6 +109,12 @@ const settings = setUpSettings({
   // Saving is a command of its own; loading the form is not.
   failed: (error) =>
     update(ui.busy === "settings-save" ? fail(ui, error) : notify(ui, error.message, error.hint, "error")),
+});
+
+setUpKeepLinked({
+  get: ipc.loginCheck,
+  set: ipc.setLoginCheck,
+  failed: (error) => update(notify(ui, error.message, error.hint, "error")),
 });
 
 const { buttons } = view;

@@ -4,6 +4,7 @@
 
 mod api;
 mod authorize;
+pub mod autostart;
 mod callback;
 pub mod check;
 pub mod clock;
@@ -20,6 +21,8 @@ pub mod keychain;
 mod linker;
 mod lock;
 mod loopback;
+mod notify;
+mod platform_impl;
 mod probe;
 mod record;
 mod refresh;
@@ -36,6 +39,7 @@ pub use config::{Config, Origin, Redirect, Setting, SettingsFile, Sources};
 pub use error::{Error, ErrorCode, ErrorInfo, Result};
 pub use files::Paths;
 pub use linker::{DisconnectNotice, Linker};
+pub use notify::{Attention, EXPIRY_WARNING};
 pub use status::{State, Status};
 pub use timer::{Background, MAX_NAP};
 

@@ -189,6 +189,9 @@ impl Linker {
         // Another process may have written since; a damaged file yields to what we know.
         let mut record = self.inner.record_file.load().unwrap_or_else(|_| self.record());
         change(&mut record);
+        // The persisted status changes here, in whichever process: a state that needs the user
+        // is announced, and remembered in the same write.
+        crate::notify::follow(&mut record, self.inner.clock.now());
         self.inner.record_file.save(guard, &record)?;
         *self.inner.record.lock().unwrap() = record.clone();
         self.publish();

@@ -14,6 +14,7 @@ use crate::api::Account;
 use crate::error::{Error, ErrorInfo, Result, json_problem};
 use crate::files;
 use crate::lock::LockGuard;
+use crate::notify::Attention;
 use crate::token_endpoint::MAX_LIFETIME;
 
 const FORMAT_VERSION: u32 = 1;
@@ -35,6 +36,10 @@ pub struct Record {
     /// Connect with them goes ahead when the check gets no answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setup_passed: Option<String>,
+    /// The state that needs the user which a desktop notification last announced (notify.rs), so
+    /// it is announced once, not at every start; cleared when the connection is fine again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified: Option<Attention>,
 }
 
 impl Record {

@@ -1,10 +1,15 @@
 //! What the Rust test suites share: the guard that keeps them off a developer's keychain, the
-//! scripted user on Kanka's consent page, libsecret's own view of the keychain, and temp folders.
+//! scripted user on Kanka's consent page, libsecret's own view of the keychain, temp folders, and
+//! a recording notification service.
 
 use std::path::{Path, PathBuf};
 
 mod keyring;
 pub use keyring::{Daemons, in_child, wait_until};
+#[cfg(target_os = "linux")]
+mod notifications;
+#[cfg(target_os = "linux")]
+pub use notifications::{NotificationService, Shown};
 
 use url::Url;
 
