@@ -21,5 +21,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     sourcemap: false,
+    // The npm packages bundled into the page, with their licences, for the Linux packages'
+    // copyright file (packaging/linux/copyright.py).
+    license: { fileName: ".vite/license.json" },
   },
 });
