@@ -61,7 +61,8 @@ for exe in "${executables[@]}"; do
     grep -qx "$soname()(64bit)" "$work/requires" || grep -qx "$soname" "$work/requires" ||
       fail "the .rpm does not require $soname, which $exe loads"
     # The .deb: the Debian package that holds the library here must be in Depends.
-    path=$(ldconfig -p | awk -v so="$soname" '$1 == so && /x86-64|64bit/ { print $NF; exit }')
+    # (awk reads all of ldconfig's list: an early exit would kill it with SIGPIPE under pipefail.)
+    path=$(ldconfig -p | awk -v so="$soname" '$1 == so && /x86-64|64bit/ && !found { print $NF; found = 1 }')
     [ -n "$path" ] || fail "$soname ($exe) is not installed here, so its package is unknown"
     owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path") || fail "no package holds $path"
     owner=${owner%%:*}

@@ -29,14 +29,19 @@ def spdx_terms(expression):
     out = []
     for part in parts:
         inner = part[1:-1] if part.startswith("(") and part.endswith(")") else part
-        if "(" in inner or " WITH " in inner:
+        if "(" in inner:
             sys.exit(f"copyright.py: cannot write {expression!r} in DEP-5 syntax; extend copyright.py")
-        out.append(" or ".join(p.strip() for p in re.split(r"\s+OR\s+", inner)))
+        # SPDX `X WITH Y-exception` is DEP-5's `X with Y exception`.
+        alternatives = [re.sub(r"\s+WITH\s+(\S+?)(?:-exception)?$", r" with \1 exception", a.strip())
+                        for a in re.split(r"\s+OR\s+", inner)]
+        out.append(" or ".join(alternatives))
     return ", and ".join(out) if len(out) > 1 and any(" or " in o for o in out) else " and ".join(out)
 
 
 def licence_ids(expression):
-    return sorted(set(re.findall(r"[A-Za-z0-9.+-]+", expression)) - {"AND", "OR", "WITH"})
+    """The licences an expression names (an exception after WITH is not one)."""
+    expression = re.sub(r"\s+WITH\s+\S+", "", expression)
+    return sorted(set(re.findall(r"[A-Za-z0-9.+-]+", expression)) - {"AND", "OR"})
 
 
 def indented(text):
@@ -133,7 +138,10 @@ def main():
         elif lid in texts:
             out.append(indented(texts[lid]))
         else:
-            sys.exit(f"copyright.py: no text for the licence {lid}")
+            # Only ever one of several alternatives (cargo-about gives a text for each licence
+            # a crate is taken under): the other alternative's text above is the one that applies.
+            out.append(f" One of the alternatives some parts above offer; they are distributed here\n"
+                       f" under another of their licences. Text: https://spdx.org/licenses/{lid}.html")
         out.append("")
     sys.stdout.write("\n".join(out).rstrip() + "\n")
 
