@@ -141,6 +141,8 @@ spec="$work/$name.spec"
   echo "%global debug_package %{nil}"
   echo "%global __os_install_post %{nil}"
   echo "%global _build_id_links none"
+  # Fedora's own payload compression (zstd, level 19); Debian's rpmbuild would use gzip.
+  echo "%global _binary_payload w19.zstdio"
   echo "%description"
   fold -s -w 72 <<<"$long" | sed 's/ *$//'
   echo "%install"
