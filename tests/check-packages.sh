@@ -43,7 +43,7 @@ grep -qx 'Section: utils' "$work/control" || fail "Section is not utils"
 grep -q '^Maintainer: .* <[^@ ]*@[^@ ]*>$' "$work/control" || fail "the maintainer has no contact"
 dpkg-deb -x "$deb" "$work/deb"
 mkdir -p "$work/rpm"
-(cd "$work/rpm" && rpm2cpio "$rpm" | cpio -idm --quiet)
+(cd "$work/rpm" && rpm2cpio "$rpm" | cpio -idm --quiet) || fail "the .rpm could not be unpacked (rpm2cpio | cpio)"
 
 echo "== every library the programs load is a dependency of both packages"
 rpm -qpR "$rpm" >"$work/requires"
