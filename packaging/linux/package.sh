@@ -66,7 +66,7 @@ install -D -m 0644 "$here/$id.metainfo.xml" "$tree/usr/share/metainfo/$id.metain
 
 # The licence list, from the tools that gather it (copyright.py says how).
 about="$work/about.json"
-vite="$root/ui/dist/.vite/license.json"
+vite="$root/ui/dist.licenses.json"
 [ -f "$vite" ] || { echo "No $vite: build the UI (npm run build:ui)" >&2; exit 1; }
 command -v cargo-about >/dev/null || { echo "cargo-about is missing: tests/setup.sh build installs it" >&2; exit 1; }
 # --offline: licence files from the crates themselves (cargo-about would ask clearlydefined.io);
