@@ -15,3 +15,9 @@ npm run --silent test:ui
 
 echo "== End-to-end: the window under Xvfb"
 bash tests/e2e/run.sh
+
+# The release build and both Linux packages, as a user gets them, then what a distribution
+# checks (lintian, AppStream, the .rpm's requirements) and, as root, an install and a purge.
+echo "== Packages: npm run bundle, then tests/check-packages.sh"
+npm run --silent bundle
+bash tests/check-packages.sh

@@ -9,12 +9,14 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 
 purpose="${1:-test}"
 # Tauri 2 on Linux: WebKitGTK 4.1 and its toolchain (see PLATFORM-NOTES).
-build=(build-essential pkg-config file libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libxdo-dev)
+# rpm: rpmbuild, for the .rpm that npm run bundle makes beside the .deb (packaging/linux).
+build=(build-essential pkg-config file libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libxdo-dev rpm)
 # Running the window: a session bus, a keychain, the desktop's URL handlers.
 run=(dbus dbus-x11 gnome-keyring libsecret-tools xdg-utils desktop-file-utils libglib2.0-bin)
 # Tests: a headless X server, the WebKit WebDriver and ImageMagick (pictures of the window)
-# for the end-to-end tests.
-test=(xvfb xauth webkit2gtk-driver at-spi2-core imagemagick)
+# for the end-to-end tests; lintian, AppStream's validator and cpio (to unpack the .rpm) for the
+# package checks (tests/check-packages.sh).
+test=(xvfb xauth webkit2gtk-driver at-spi2-core imagemagick lintian appstream cpio)
 case "$purpose" in
   build) wanted=("${build[@]}") ;;
   demo) wanted=("${build[@]}" "${run[@]}") ;;
@@ -49,6 +51,13 @@ fi
 cd "$root"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# cargo-about, which gathers the Rust crates' licences for the packages' copyright files
+# (packaging/linux/package.sh, run by npm run bundle).
+if [ "$purpose" != demo ] && ! cargo about --version >/dev/null 2>&1; then
+  echo "Installing cargo-about" >&2
+  cargo install cargo-about --locked --version '^0.9' --features cli --quiet
 fi
 
 # tauri-driver 2.x (plain `cargo install` would pick the 3.0 alpha).

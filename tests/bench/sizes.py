@@ -143,7 +143,9 @@ def main():
         if not (target / "release" / binary).exists():
             continue
         release = target / "release"
-        package = deb(release / "bundle" / "deb", product)
+        # Tauri's own .deb, so both apps' are packed alike: npm run bundle moves Kanka Link's
+        # into bundle/tauri/ once packaging/linux/package.sh has made the finished packages.
+        package = deb(release / "bundle" / "tauri", product) or deb(release / "bundle" / "deb", product)
         results[name] = {"binary": (release / binary).stat().st_size,
                          "deb": package.stat().st_size if package else None,
                          "deb_name": package.name if package else None,
