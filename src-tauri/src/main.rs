@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod desktop;
 mod engine;
+mod exec;
 mod hardening;
 mod logging;
 mod models;
