@@ -26,7 +26,6 @@ pub enum Command {
     Status { json: bool },
     Token { json: bool },
     Refresh { if_due: bool },
-    /// Runs a program with a valid token in its environment (exec.rs).
     Exec(crate::exec::Program),
     Disconnect,
     Check,

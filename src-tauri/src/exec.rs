@@ -115,10 +115,7 @@ mod descriptors {
 
 fn command(program: &Program, credential: &Credential) -> std::process::Command {
     let mut command = std::process::Command::new(&program.program);
-    command
-        .args(&program.args)
-        .env("KANKA_TOKEN", credential.token.secret())
-        .env("KANKA_API_URL", &credential.api_url);
+    command.args(&program.args).env("KANKA_TOKEN", credential.token.secret()).env("KANKA_API_URL", &credential.api_url);
     command
 }
 
