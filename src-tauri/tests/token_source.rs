@@ -193,6 +193,24 @@ async fn exec_starts_the_command_as_the_user_would() {
     assert_eq!(exec, direct, "descriptors of Kanka Link's left open in the command: {listing}");
 }
 
+/// The process `kanka-link exec` started is the command itself: a signal sent to it (as a
+/// terminal's Ctrl-C or a service manager's stop would) reaches the command, and the command's
+/// death by that signal is what the caller sees.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_becomes_the_command_so_signals_reach_it() {
+    use std::os::unix::process::ExitStatusExt;
+    let machine = Machine::start(YEAR).await;
+    machine.connect().await;
+    let mut child = machine.command(&["exec", "--", "sleep", "30"]).spawn().unwrap();
+    let comm = format!("/proc/{}/comm", child.id());
+    wait_until("kanka-link to become sleep", || std::fs::read_to_string(&comm).is_ok_and(|c| c == "sleep\n"));
+    // SAFETY: kill with a process id this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+}
+
 #[cfg(target_os = "linux")]
 fn core_limit(file: &str) -> (String, String) {
     let limits = std::fs::read_to_string(file).unwrap();
