@@ -24,8 +24,9 @@ pub enum Invocation {
 
 pub enum Command {
     Status { json: bool },
-    Token,
-    Refresh,
+    Token { json: bool },
+    Refresh { if_due: bool },
+    Exec(crate::exec::Program),
     Disconnect,
     Check,
 }
@@ -36,8 +37,17 @@ Kanka Link: link your Kanka account to your desktop.
 Usage:
   kanka-link                 open the window
   kanka-link status [--json] show who is connected and when the token expires
-  kanka-link token           print a valid access token (refreshed first if due)
+  kanka-link token [--json]  print a valid access token (refreshed first if due);
+                             --json: with its expiry, the account (null while
+                             not known yet) and the API's URL, as JSON
+  kanka-link exec -- COMMAND [ARGS...]
+                             run COMMAND with a valid access token in KANKA_TOKEN
+                             and the API's URL in KANKA_API_URL (never on a command
+                             line); it gets stdin, stdout, stderr and signals
   kanka-link refresh         refresh the token now
+  kanka-link refresh --if-due
+                             refresh only when the token is due, as the window
+                             would; prints nothing (for the login check)
   kanka-link disconnect      forget the tokens
   kanka-link check           ask Kanka whether it accepts the client id, secret and
                              redirect URL (no sign-in; nothing is spent)
@@ -46,17 +56,27 @@ Usage:
 Exit status: 0 on success; 1 when not connected, when `check` finds a setting
 wrong, on an error, or when the output cannot be written (a closed pipe ends it
 without a message); 2 on bad usage; 3 when `check` could not reach Kanka, or
-Kanka's answer did not tell (no setting is known to be wrong).
+Kanka's answer did not tell (no setting is known to be wrong). `exec` ends with
+COMMAND's status; 1 when not connected (COMMAND is not run); 127 when there is
+no such COMMAND and 126 when it cannot be run, as in a shell.
 Settings come from KANKA_LINK_URL, KANKA_LINK_API_URL, KANKA_LINK_CLIENT_ID,
 KANKA_LINK_CLIENT_SECRET and KANKA_LINK_REDIRECT_URI, then from config.toml.
 ";
 
 /// The subcommands, for the line `kanka-link` prints when it has no display to open the window
 /// on (launch.rs). Each is in USAGE (a test checks both ways).
-pub const COMMANDS: &[&str] = &["status", "token", "refresh", "disconnect", "check"];
+pub const COMMANDS: &[&str] = &["status", "token", "exec", "refresh", "disconnect", "check"];
 
 pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
-    let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<OsString> = args.collect();
+    // The command `exec` runs gets its arguments exactly as given, not as text.
+    if args.first().is_some_and(|word| word == "exec") {
+        return match crate::exec::parse(&args[1..]) {
+            Some(program) => Invocation::Command(Command::Exec(program)),
+            None => Invocation::Usage { to_stderr: true },
+        };
+    }
+    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
         [] => Invocation::Window,
@@ -64,8 +84,10 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
         [url] if url.starts_with("kanka-link:") => Invocation::DeepLink,
         ["status"] => Invocation::Command(Command::Status { json: false }),
         ["status", "--json"] => Invocation::Command(Command::Status { json: true }),
-        ["token"] => Invocation::Command(Command::Token),
-        ["refresh"] => Invocation::Command(Command::Refresh),
+        ["token"] => Invocation::Command(Command::Token { json: false }),
+        ["token", "--json"] => Invocation::Command(Command::Token { json: true }),
+        ["refresh"] => Invocation::Command(Command::Refresh { if_due: false }),
+        ["refresh", "--if-due"] => Invocation::Command(Command::Refresh { if_due: true }),
         ["disconnect"] => Invocation::Command(Command::Disconnect),
         ["check"] => Invocation::Command(Command::Check),
         ["--help" | "-h" | "help"] => Invocation::Usage { to_stderr: false },
@@ -116,11 +138,35 @@ async fn execute(command: Command) -> Result<(String, ExitCode), String> {
 async fn perform(linker: &Linker, command: Command) -> Result<(String, ExitCode), String> {
     match command {
         Command::Status { json } => status(linker, json),
-        Command::Token => {
+        Command::Token { json: false } => {
             let token = linker.access_token().await.map_err(|e| explain(&e))?;
             Ok((format!("{}\n", token.secret()), ExitCode::SUCCESS))
         }
-        Command::Refresh => {
+        Command::Token { json: true } => {
+            let credential = linker.credential().await.map_err(|e| explain(&e))?;
+            let json = serde_json::to_string_pretty(&credential)
+                .map_err(|e| format!("Kanka Link could not write the token as JSON: {e}.\n"))?;
+            Ok((json + "\n", ExitCode::SUCCESS))
+        }
+        Command::Exec(program) => {
+            let credential = linker.credential().await.map_err(|e| explain(&e))?;
+            // Before this process becomes the program: a renewed pair is saved, or the connection
+            // is marked lost and nothing runs.
+            linker.settle(SAVE_ATTEMPTS, SAVE_PAUSE).await.map_err(|e| explain(&e))?;
+            let not_run = crate::exec::run(program, &credential);
+            let _ = write(Stream::Err, &not_run.message);
+            Ok((String::new(), not_run.code))
+        }
+        Command::Refresh { if_due: true } => {
+            match linker.refresh_if_due().await {
+                Ok(()) => {}
+                // Kept by the settle in `execute`, or the connection is lost and that is the error.
+                Err(Error::TokensNotSaved { .. }) => {}
+                Err(e) => return Err(explain(&e)),
+            }
+            Ok((String::new(), ExitCode::SUCCESS))
+        }
+        Command::Refresh { if_due: false } => {
             let status = match linker.refresh_now().await {
                 Ok(status) => status,
                 // Kanka renewed the pair and the keychain refused it: kept now (the refresh
@@ -338,13 +384,27 @@ mod tests {
         assert!(matches!(parsed(&["kanka-link://oauth/callback?code=a&state=b"]), Invocation::DeepLink));
         assert!(matches!(parsed(&["status"]), Invocation::Command(Command::Status { json: false })));
         assert!(matches!(parsed(&["status", "--json"]), Invocation::Command(Command::Status { json: true })));
-        assert!(matches!(parsed(&["token"]), Invocation::Command(Command::Token)));
+        assert!(matches!(parsed(&["token"]), Invocation::Command(Command::Token { json: false })));
+        assert!(matches!(parsed(&["token", "--json"]), Invocation::Command(Command::Token { json: true })));
         assert!(matches!(parsed(&["disconnect"]), Invocation::Command(Command::Disconnect)));
-        assert!(matches!(parsed(&["refresh"]), Invocation::Command(Command::Refresh)));
+        assert!(matches!(parsed(&["refresh"]), Invocation::Command(Command::Refresh { if_due: false })));
+        assert!(matches!(parsed(&["refresh", "--if-due"]), Invocation::Command(Command::Refresh { if_due: true })));
+        assert!(matches!(parsed(&["exec", "--", "sh", "-c", "exit 7"]), Invocation::Command(Command::Exec(_))));
+        assert!(matches!(parsed(&["exec", "env"]), Invocation::Command(Command::Exec(_))));
+        for no_command in [&["exec"][..], &["exec", "--"], &["exec", "--json", "env"]] {
+            assert!(matches!(parsed(no_command), Invocation::Usage { to_stderr: true }), "{no_command:?}");
+        }
         assert!(matches!(parsed(&["check"]), Invocation::Command(Command::Check)));
         assert!(matches!(parsed(&["check", "--json"]), Invocation::Usage { to_stderr: true }));
         assert!(matches!(parsed(&["--help"]), Invocation::Usage { to_stderr: false }));
-        for unknown in [&["frobnicate"][..], &["status", "--xml"], &["token", "extra"], &["kanka-link://x", "more"]] {
+        for unknown in [
+            &["frobnicate"][..],
+            &["status", "--xml"],
+            &["token", "extra"],
+            &["token", "--json", "extra"],
+            &["refresh", "--if-due", "now"],
+            &["kanka-link://x", "more"],
+        ] {
             assert!(matches!(parsed(unknown), Invocation::Usage { to_stderr: true }), "{unknown:?}");
         }
     }
@@ -370,6 +430,8 @@ mod tests {
         assert_eq!(check_status(Verdict::SettingWrong), ExitCode::FAILURE);
         assert_eq!(check_status(Verdict::Unreachable), ExitCode::from(3));
         assert!(USAGE.contains("kanka-link check") && USAGE.contains("3 when `check` could not reach Kanka"));
+        assert!(USAGE.contains("kanka-link exec -- COMMAND") && USAGE.contains("127 when there is"));
+        assert!(USAGE.contains("token [--json]") && USAGE.contains("refresh --if-due"));
     }
 
     #[test]

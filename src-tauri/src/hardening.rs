@@ -12,15 +12,44 @@ pub fn harden() {
     not_dumpable();
 }
 
-/// RLIMIT_CORE 0, soft and hard, so the process cannot raise it again either. Programs it
-/// starts (the WebKit processes, a browser) inherit the limit.
+/// The core file size limit the user started Kanka Link with, for the program `kanka-link exec`
+/// runs in its place.
+#[cfg(unix)]
+static USER_CORE_LIMIT: std::sync::OnceLock<libc::rlimit> = std::sync::OnceLock::new();
+
+/// RLIMIT_CORE 0 (the soft limit, the one the kernel applies). Programs it starts (the WebKit
+/// processes, a browser) inherit it. The hard limit stays the user's: lowered, it could never be
+/// raised again, and the program `kanka-link exec` runs in this process's place gets the user's
+/// own limit back (`restore_user_core_limit`), as if the user had started it. Raising the soft
+/// limit again takes code running in this process, which could read the tokens anyway; on Linux
+/// PR_SET_DUMPABLE 0 below forbids any core dump regardless of the limit.
 #[cfg(unix)]
 fn no_core_file() {
-    let none = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut user = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `user` is a valid rlimit that lives for the call.
+    if unsafe { libc::getrlimit(libc::RLIMIT_CORE, &mut user) } == 0 {
+        let _ = USER_CORE_LIMIT.set(user);
+    }
+    let none = libc::rlimit { rlim_cur: 0, rlim_max: user.rlim_max };
     // Lowering a limit is always allowed; should it fail, there is nothing better to do than go on.
     // SAFETY: `none` is a valid rlimit that lives for the call.
     unsafe {
         libc::setrlimit(libc::RLIMIT_CORE, &none);
+    }
+}
+
+/// The user's core file size limit again, just before this process becomes another program
+/// (`execve`), which then starts dumpable as it would have without Kanka Link. Until the
+/// `execve`, PR_SET_DUMPABLE 0 still keeps any core dump of this process from being written.
+#[cfg(unix)]
+// The hand-over binary includes this file too, and never runs another program in its place.
+#[allow(dead_code)]
+pub fn restore_user_core_limit() {
+    if let Some(user) = USER_CORE_LIMIT.get() {
+        // SAFETY: `user` is a valid rlimit that lives for the call.
+        unsafe {
+            libc::setrlimit(libc::RLIMIT_CORE, user);
+        }
     }
 }
 

@@ -12,8 +12,31 @@ use tracing_subscriber::prelude::*;
 
 const KEEP_DAYS: usize = 7;
 
-/// Starts logging; the guard flushes the file when dropped, so it lives as long as `main`.
-pub fn init(log_dir: Option<&Path>, stderr_level: LevelFilter) -> Option<WorkerGuard> {
+/// The log file's writer guard while the process may still replace itself (`exec`), which
+/// would drop no guard: `flush` takes it and writes out what is buffered.
+static PENDING: std::sync::Mutex<Option<WorkerGuard>> = std::sync::Mutex::new(None);
+
+/// Writes out the log lines still buffered for the file; later lines go to stderr only. For a
+/// process about to become another program (exec.rs), whose `main` never returns to drop the
+/// guard. The window does not replace itself.
+#[allow(dead_code)] // used by the command line only, not by the window
+pub fn flush() {
+    let guard = PENDING.lock().map(|mut held| held.take()).unwrap_or_default();
+    drop(guard);
+}
+
+/// Ends logging to the file when dropped (at the end of `main`), after writing out its lines.
+pub struct Logging;
+
+impl Drop for Logging {
+    fn drop(&mut self) {
+        flush();
+    }
+}
+
+/// Starts logging; the returned value flushes the file when dropped, so it lives as long as
+/// `main`.
+pub fn init(log_dir: Option<&Path>, stderr_level: LevelFilter) -> Logging {
     let appender = log_dir.and_then(|dir| {
         // The appender prunes old files before it creates the folder, and complains on stderr
         // when the folder is not there yet (the first start).
@@ -54,5 +77,8 @@ pub fn init(log_dir: Option<&Path>, stderr_level: LevelFilter) -> Option<WorkerG
         .with_target(false)
         .with_filter(stderr_level);
     tracing_subscriber::registry().with(file_layer).with(stderr_layer).init();
-    guard
+    if let Ok(mut held) = PENDING.lock() {
+        *held = guard;
+    }
+    Logging
 }

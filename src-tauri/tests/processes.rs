@@ -258,10 +258,17 @@ async fn a_running_kanka_link_writes_no_core_and_hides_its_memory() {
     let mut command = without_capabilities(machine.command(&["token"]));
     let mut waiting = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let pid = waiting.id();
-    let limits = eventually(|| {
+    let core_limit = |pid: &str| {
         let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
         let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap().to_owned();
-        (core.split_whitespace().collect::<Vec<_>>()[4..6] == ["0", "0"]).then_some(()).ok_or(core)
+        core.split_whitespace().skip(4).take(2).map(str::to_owned).collect::<Vec<_>>()
+    };
+    // The soft limit is the one the kernel applies; the hard one stays the user's, for the
+    // program `kanka-link exec` runs in its place.
+    let hard = core_limit("self")[1].clone();
+    let limits = eventually(|| {
+        let core = core_limit(&pid.to_string());
+        (core == ["0", hard.as_str()]).then_some(()).ok_or(core)
     });
     assert_eq!(limits, Ok(()), "the core file size limit of kanka-link (soft, hard)");
 

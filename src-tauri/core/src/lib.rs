@@ -10,6 +10,7 @@ pub mod check;
 pub mod clock;
 pub mod config;
 mod connect;
+mod credential;
 mod error;
 pub mod files;
 #[cfg(feature = "fuzzing")]
@@ -36,6 +37,7 @@ pub use authorize::{AUTHORIZATION_TIMEOUT, AuthorizationRequest};
 pub use callback::MAX_CALLBACK_LEN;
 pub use check::{AuthorizeProbe, ProbeOutcome, SetupReport, TokenProbe, Verdict};
 pub use config::{Config, Origin, Redirect, Setting, SettingsFile, Sources};
+pub use credential::Credential;
 pub use error::{Error, ErrorCode, ErrorInfo, Result};
 pub use files::Paths;
 pub use linker::{DisconnectNotice, Linker};
@@ -78,6 +80,15 @@ mod redaction_tests {
             obtained_at: chrono::Utc::now(),
         };
         assert_redacted("TokenGrant", format!("{grant:?}"));
+
+        let credential = Credential {
+            token: AccessToken::new(SECRET.to_owned()),
+            expires_at: chrono::Utc::now(),
+            account: None,
+            api_url: "https://api.kanka.io/1.0".to_owned(),
+        };
+        assert_redacted("Credential", format!("{credential:?}"));
+        assert!(format!("{credential:#?}").contains("api_url"), "the rest of a Credential shows");
 
         let env: std::collections::BTreeMap<&str, &str> = [
             ("KANKA_LINK_URL", "https://kanka.example"),

@@ -92,6 +92,25 @@ impl Linker {
         Some(retry_at.unwrap_or(if unfinished { now } else { connection.refresh_at() }))
     }
 
+    /// One wake of the timer, for a process that does not stay (`kanka-link refresh --if-due`,
+    /// the login check): the pair is refreshed only when it is due by the timer's own rule
+    /// ([`Reason::Due`], under the connection lock, after reading the record again, so a window
+    /// or another command that refreshed first leaves nothing to do), and what the timer would
+    /// finish (the API binding, an unknown profile) is finished. Without a connection there is
+    /// nothing to keep linked: that is [`Error::NotConnected`]. Failures are kept in the record
+    /// for the window; there is no retry, the process ends.
+    pub async fn refresh_if_due(&self) -> Result<()> {
+        let result = match self.record().connection {
+            None => Err(Error::NotConnected),
+            Some(_) => self.background_step().await,
+        };
+        match &result {
+            Ok(()) => self.recovered().await,
+            Err(e) => self.report(e).await,
+        }
+        result
+    }
+
     async fn background_step(&self) -> Result<()> {
         if self.record().last_error.is_some_and(|e| e.code == ErrorCode::InvalidClient) {
             self.verify_client().await?;

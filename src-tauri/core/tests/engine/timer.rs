@@ -257,3 +257,32 @@ async fn years_of_sleep_and_clock_changes_never_let_the_token_expire() {
          expired, {refreshes} refreshes"
     );
 }
+
+/// The login check's step (`refresh_if_due`) keeps the timer's rule: nothing is sent to the
+/// token endpoint before three quarters of the lifetime, one refresh at it; a profile not known
+/// yet is asked for, as the timer would; without a connection it is `NotConnected`.
+#[tokio::test]
+async fn refresh_if_due_refreshes_by_the_timers_rule_and_finishes_the_profile() {
+    let world = Setup::default().token_lifetime(40).manual_clock().start().await;
+    let error = world.linker.refresh_if_due().await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::NotConnected);
+
+    world.sandbox.inject(Fault::status("/api/1.0/profile", 503, 1));
+    world.connect().await;
+    assert_eq!(world.linker.status().account, None, "the profile request failed");
+    let requests = world.sandbox.stats().token_requests;
+    // No timer runs here to sleep on the clock: it is moved at once.
+    let clock = world.manual.as_ref().unwrap();
+    clock.advance(29 * SECOND);
+    let check = world.open_another();
+    check.refresh_if_due().await.unwrap();
+    assert_eq!(world.sandbox.stats().token_requests, requests, "asked the token endpoint before it was due");
+    assert!(check.status().account.is_some(), "the unknown profile was not asked for");
+
+    clock.advance(SECOND);
+    world.open_another().refresh_if_due().await.unwrap();
+    world.open_another().refresh_if_due().await.unwrap();
+    let stats = world.sandbox.stats();
+    assert_eq!((stats.token_requests, stats.refreshes), (requests + 1, 1), "one refresh once due");
+    assert!(world.sandbox.access_token_is_valid(&world.access_token().await));
+}
