@@ -105,6 +105,10 @@ fn register_handler(app: &AppHandle) -> Result<(), String> {
     let config = app.path().config_dir().map_err(|e| e.to_string())?;
     let exe = tauri::utils::platform::current_exe().map_err(|e| e.to_string())?;
     let program = crate::scheme::handler_program(&exe);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if let Some(id) = crate::scheme::packaged_entry(&crate::scheme::system_data_dirs(), &program, SCHEME, &path) {
+        return crate::scheme::prefer(&config, &id, SCHEME);
+    }
     if crate::scheme::registered(&data, &config, &program, SCHEME) {
         return Ok(());
     }

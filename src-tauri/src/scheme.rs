@@ -2,8 +2,9 @@
 //! folder that runs `kanka-link` (the command line, which links no GTK, so the hand-over is fast) and
 //! `mimeapps.list` making it the scheme's default. A start rewrites them only when they are not
 //! already right: `update-desktop-database` and `xdg-mime` compete with WebKit for the CPU while
-//! the window opens (BENCHMARKS.md, launch).
+//! the window opens (BENCHMARKS.md, launch). An installed package's own entry stands for it.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -62,6 +63,60 @@ pub fn register(data_dir: &Path, config_dir: &Path, program: &Path, scheme: &str
     };
     tool("update-desktop-database", &[&applications.to_string_lossy()])?;
     tool("xdg-mime", &["default", ENTRY, &format!("x-scheme-handler/{scheme}")])
+}
+
+/// The id of a desktop entry in the system's data folders (a package's, in `/usr/share`) that
+/// already hands `scheme` URLs to `program`: named by its path, or by its bare name as found
+/// first on `path` (the packages' `Exec=kanka-link %u`). An installed Kanka Link writes no entry
+/// of its own in the user's folder then: one would outlive the package's removal and send
+/// Kanka's answers to a program that is gone.
+pub fn packaged_entry(system_data_dirs: &[PathBuf], program: &Path, scheme: &str, path: &OsStr) -> Option<String> {
+    let mime = format!("x-scheme-handler/{scheme}");
+    let same = |a: &Path| match (a.canonicalize(), program.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let names_program = |exec: &str| {
+        let first = exec.split_whitespace().next().unwrap_or_default().trim_matches('"');
+        if first.contains('/') {
+            return same(Path::new(first));
+        }
+        std::env::split_paths(path).map(|dir| dir.join(first)).find(|found| found.is_file()).is_some_and(|f| same(&f))
+    };
+    system_data_dirs.iter().find_map(|dir| {
+        let entries = std::fs::read_dir(dir.join("applications")).ok()?;
+        entries.flatten().find_map(|entry| {
+            let id = entry.file_name().to_str()?.to_owned();
+            let text = std::fs::read_to_string(entry.path()).ok().filter(|_| id.ends_with(".desktop"))?;
+            let handles = value(&text, "Desktop Entry", "MimeType")?.split(';').any(|t| t == mime);
+            (handles && value(&text, "Desktop Entry", "Exec").is_some_and(names_program)).then_some(id)
+        })
+    })
+}
+
+/// Makes the package's entry `id` the user's default for `scheme` when `mimeapps.list` names
+/// another (an earlier build's own entry, say); nothing when it names none or this one. The line
+/// it writes points at the package's entry, which the desktop skips once the package is gone.
+pub fn prefer(config_dir: &Path, id: &str, scheme: &str) -> Result<(), String> {
+    let mime = format!("x-scheme-handler/{scheme}");
+    let mimeapps = std::fs::read_to_string(config_dir.join("mimeapps.list")).unwrap_or_default();
+    let default = value(&mimeapps, "Default Applications", &mime)
+        .and_then(|handlers| handlers.split(';').map(str::trim).find(|h| !h.is_empty()));
+    if default.is_none_or(|d| d == id) {
+        return Ok(());
+    }
+    let status = Command::new("xdg-mime")
+        .args(["default", id, &mime])
+        .env("XDG_CONFIG_HOME", config_dir)
+        .status()
+        .map_err(|e| format!("xdg-mime: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("xdg-mime failed ({status})")) }
+}
+
+/// The system's data folders, as the XDG Base Directory Specification defines them.
+pub fn system_data_dirs() -> Vec<PathBuf> {
+    let dirs = std::env::var_os("XDG_DATA_DIRS").filter(|d| !d.is_empty());
+    std::env::split_paths(&dirs.unwrap_or_else(|| "/usr/local/share:/usr/share".into())).collect()
 }
 
 /// `Exec=` for `program` with the URL; None for a path no entry can hold (a line break, say).
@@ -183,6 +238,49 @@ mod tests {
         assert_eq!(handler_program(&exe), exe, "alone, the window's binary handles URLs");
         std::fs::write(root.join(COMMAND_LINE), "").unwrap();
         assert_eq!(handler_program(&exe), root.join(COMMAND_LINE));
+    }
+
+    /// A package's entry (`Exec=kanka-link %u`, the program found on PATH) stands for an own
+    /// entry; one for another program, another scheme or a name PATH finds elsewhere does not.
+    #[test]
+    fn a_packaged_entry_for_this_program_is_found() {
+        let root = fresh_dir("scheme-packaged");
+        let (system, bin, elsewhere) = (root.join("usr/share"), root.join("usr/bin"), root.join("opt/bin"));
+        for dir in [system.join("applications"), bin.clone(), elsewhere.clone()] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        let program = bin.join(COMMAND_LINE);
+        std::fs::write(&program, "").unwrap();
+        std::fs::write(elsewhere.join(COMMAND_LINE), "").unwrap();
+        let package = "[Desktop Entry]\nType=Application\nName=Kanka Link\nExec=kanka-link %u\n\
+            MimeType=x-scheme-handler/kanka-link;\n";
+        let write =
+            |text: &str| std::fs::write(system.join("applications/app.kankalink.desktop.desktop"), text).unwrap();
+        let found =
+            |path: &Path| packaged_entry(std::slice::from_ref(&system), &program, "kanka-link", path.as_os_str());
+        write(package);
+        assert_eq!(found(&bin).as_deref(), Some("app.kankalink.desktop.desktop"));
+        assert_eq!(found(&elsewhere), None, "PATH finds another kanka-link first");
+        write(&package.replace("Exec=kanka-link", &format!("Exec={}", program.display())));
+        assert_eq!(found(Path::new("")).as_deref(), Some("app.kankalink.desktop.desktop"), "named by its path");
+        write(&package.replace("kanka-link;", "other;"));
+        assert_eq!(found(&bin), None, "another scheme");
+        write(&package.replace("Exec=kanka-link", "Exec=kanka-link-window"));
+        assert_eq!(found(&bin), None, "another program");
+        assert_eq!(packaged_entry(&[root.join("nowhere")], &program, "kanka-link", bin.as_os_str()), None);
+    }
+
+    /// The user's default moves to the package's entry only from another handler.
+    #[test]
+    fn the_packaged_entry_is_preferred_over_an_older_default() {
+        let (_, config) = folders(WRITTEN, DEFAULTS);
+        prefer(&config, "app.kankalink.desktop.desktop", "kanka-link").expect("xdg-mime ran");
+        let mimeapps = std::fs::read_to_string(config.join("mimeapps.list")).unwrap();
+        let default = value(&mimeapps, "Default Applications", "x-scheme-handler/kanka-link");
+        assert_eq!(default.map(|d| d.trim_end_matches(';')), Some("app.kankalink.desktop.desktop"));
+        let (_, untouched) = folders(WRITTEN, "");
+        prefer(&untouched, "app.kankalink.desktop.desktop", "kanka-link").unwrap();
+        assert_eq!(std::fs::read_to_string(untouched.join("mimeapps.list")).unwrap(), "", "no default: left alone");
     }
 
     #[test]
