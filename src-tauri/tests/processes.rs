@@ -28,7 +28,13 @@ struct Machine {
 impl Machine {
     async fn start(token_lifetime: Duration) -> Machine {
         require_private_keychain();
-        let sandbox = Sandbox::start(SandboxConfig { token_lifetime, ..SandboxConfig::default() }).await.unwrap();
+        // Kanka's refresh token lives as long as its access token, a year, and the pair is renewed
+        // at nine months: three months to spare. A 10 s sandbox pair would leave 2.5 s, which a
+        // loaded machine overran ("Token has expired", reconnect needed): the refresh tokens
+        // here live at least an hour, so that the margin is Kanka's kind, not the machine's speed.
+        let refresh_token_lifetime = Some(token_lifetime.max(Duration::from_secs(3600)));
+        let config = SandboxConfig { token_lifetime, refresh_token_lifetime, ..SandboxConfig::default() };
+        let sandbox = Sandbox::start(config).await.unwrap();
         let dir = fresh_dir("processes");
         let config = sandbox.config().clone();
         let env = vec![
@@ -163,47 +169,62 @@ async fn killed_during_a_refresh_the_app_comes_back_connected_or_says_why() {
 
 /// The running app's refresh timer and twenty `kanka-link token` at the moment the pair falls
 /// due: one refresh, no refresh token ever reused, a token Kanka accepts for every caller.
+/// A round that lasts until the renewed pair falls due too (a loaded machine: twenty debug
+/// processes on two cores) may rightly refresh again and revoke a token a caller already had
+/// (league 9 revokes the old access token on refresh): it is run again, not counted, and
+/// still may reuse no refresh token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_token_calls_as_the_app_refreshes_share_one_refresh() {
     let rounds = rounds("KANKA_LINK_RACE_ROUNDS", 10);
     const CALLERS: usize = 20;
     // Ten seconds is the shortest lifetime the engine takes from a server: due at 7.5 s.
-    let machine = Machine::start(Duration::from_secs(10)).await;
+    const LIFETIME: Duration = Duration::from_secs(10);
+    let machine = Machine::start(LIFETIME).await;
     machine.connect().await;
     let _app = machine.linker.spawn_background();
 
-    for round in 1..=u64::from(rounds) {
+    let (mut counted, mut too_slow) = (0u64, 0u32);
+    while counted < u64::from(rounds) {
         let due = machine.linker.reload().next_refresh_at.expect("a refresh is planned");
         let wait = (due - chrono::Utc::now()).to_std().unwrap_or_default();
         tokio::time::sleep(wait).await;
+        let refreshes_before = machine.sandbox.stats().refreshes;
         let mut callers: Vec<_> = (0..CALLERS)
             .map(|_| Some(machine.command(&["token"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()))
             .collect();
         // Each token is checked as soon as its caller has it: that is when the caller uses it.
+        let mut refused = Vec::new();
         while callers.iter().any(Option::is_some) {
             for (i, slot) in callers.iter_mut().enumerate() {
                 if slot.as_mut().is_some_and(|caller| caller.try_wait().unwrap().is_some()) {
                     let output = slot.take().unwrap().wait_with_output().unwrap();
-                    assert!(
-                        machine.token_is_accepted(&output),
-                        "round {round}, caller {i}: {}",
-                        String::from_utf8_lossy(&output.stderr)
-                    );
+                    if !machine.token_is_accepted(&output) {
+                        refused.push(format!("caller {i}: {}", String::from_utf8_lossy(&output.stderr)));
+                    }
                 }
             }
             std::thread::sleep(Duration::from_millis(1));
         }
         let stats = machine.sandbox.stats();
-        assert_eq!(stats.refreshes, round, "round {round}: exactly one refresh");
+        let round = counted + 1;
         assert_eq!(stats.refresh_token_reuse, 0, "round {round}: a rotated refresh token was sent again");
         assert_eq!(stats.invalid_grant, 0, "round {round}");
+        // The renewed pair falls due three quarters into its life after this round's refresh.
+        let renewed_due = due + chrono::Duration::from_std(LIFETIME * 3 / 4).unwrap() - chrono::Duration::seconds(1);
+        if chrono::Utc::now() >= renewed_due {
+            too_slow += 1;
+            assert!(too_slow <= rounds, "{too_slow} rounds outlasted the renewed pair: the machine is too slow");
+            continue;
+        }
+        assert!(refused.is_empty(), "round {round}: {refused:?}");
+        assert_eq!(stats.refreshes - refreshes_before, 1, "round {round}: exactly one refresh");
+        counted += 1;
     }
     let stats = machine.sandbox.stats();
     println!(
         "concurrent refresh: {rounds} rounds of the app's timer and {CALLERS} `kanka-link token` at the moment the \
-         pair fell due: {} refreshes (one a round), {} invalid_grant, {} reuses of a rotated refresh token; all {} \
-         callers got a token Kanka accepts",
-        stats.refreshes,
+         pair fell due: one refresh a round, {} invalid_grant, {} reuses of a rotated refresh token; all {} \
+         callers got a token Kanka accepts ({too_slow} rounds outlasted the renewed pair and were run again)",
         stats.invalid_grant,
         stats.refresh_token_reuse,
         u64::from(rounds) * CALLERS as u64,

@@ -30,7 +30,13 @@ struct Machine {
 impl Machine {
     async fn start(token_lifetime: Duration) -> Machine {
         require_private_keychain();
-        let sandbox = Sandbox::start(SandboxConfig { token_lifetime, ..SandboxConfig::default() }).await.unwrap();
+        // Kanka's refresh token lives as long as its access token, a year, and the pair is renewed
+        // at nine months: three months to spare. A 10 s sandbox pair would leave 2.5 s, which a
+        // loaded machine overran ("Token has expired", reconnect needed): the refresh tokens
+        // here live at least an hour, so that the margin is Kanka's kind, not the machine's speed.
+        let refresh_token_lifetime = Some(token_lifetime.max(Duration::from_secs(3600)));
+        let config = SandboxConfig { token_lifetime, refresh_token_lifetime, ..SandboxConfig::default() };
+        let sandbox = Sandbox::start(config).await.unwrap();
         let dir = fresh_dir("token-source");
         let config = sandbox.config().clone();
         let env = vec![
