@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::output::{Stream, attach_console, finish, write};
 use chrono::{DateTime, Local, Utc};
 use kanka_link_core::clock::SystemClock;
 use kanka_link_core::{Config, Error, Linker, Origin, Paths, SetupReport, Sources, State, Status, Verdict};
@@ -248,46 +249,6 @@ fn status(linker: &Linker, json: bool) -> Result<(String, ExitCode), String> {
     Ok((text, if linked { ExitCode::SUCCESS } else { ExitCode::FAILURE }))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stream {
-    Out,
-    Err,
-}
-
-/// The output could not be written; the command ends with status 1.
-struct WriteFailed;
-
-/// Every word the command line prints goes through here. A reader that went away
-/// (`kanka-link token | head -c0`: EPIPE, as Rust ignores SIGPIPE) ends the command quietly;
-/// any other failure (`> /dev/full`) is said on stderr. Never a panic, as `print!` would.
-fn write(to: Stream, text: &str) -> Result<(), WriteFailed> {
-    use std::io::Write;
-    let written = match to {
-        Stream::Out => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        }
-        Stream::Err => {
-            let mut err = std::io::stderr().lock();
-            err.write_all(text.as_bytes()).and_then(|()| err.flush())
-        }
-    };
-    written.map_err(|e| {
-        if to == Stream::Out && e.kind() != std::io::ErrorKind::BrokenPipe {
-            let _ = writeln!(std::io::stderr(), "Kanka Link could not write its output: {e}.");
-        }
-        WriteFailed
-    })
-}
-
-/// The command's exit status, or 1 when its output did not get out.
-fn finish(written: Result<(), WriteFailed>, code: ExitCode) -> ExitCode {
-    match written {
-        Ok(()) => code,
-        Err(WriteFailed) => ExitCode::FAILURE,
-    }
-}
-
 /// The status as a person reads it.
 fn describe(status: &Status, config: &Config, now: DateTime<Utc>) -> String {
     let mut text = format!(
@@ -340,19 +301,6 @@ fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     };
     if past { format!("{span} ago") } else { format!("in {span}") }
 }
-
-/// A GUI-subsystem program on Windows has no console: write to the terminal that started us.
-#[cfg(windows)]
-fn attach_console() {
-    use windows_sys::Win32::System::Console::{ATTACH_PARENT_PROCESS, AttachConsole};
-    // Fails harmlessly when there is no parent console (started from Explorer).
-    unsafe {
-        AttachConsole(ATTACH_PARENT_PROCESS);
-    }
-}
-
-#[cfg(not(windows))]
-fn attach_console() {}
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,7 @@ mod hardening;
 mod launch;
 mod logging;
 mod manual;
+mod output;
 
 use std::process::ExitCode;
 
