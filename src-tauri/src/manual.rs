@@ -72,11 +72,7 @@ fn command_line_page() -> String {
     );
     text += "\n.SH COMMANDS\n";
     for command in SUBCOMMANDS {
-        text += &tagged(
-            &format!("{} {}", command.name, command.operands).trim_end().to_owned(),
-            "B",
-            &command.help.join(" "),
-        );
+        text += &tagged(format!("{} {}", command.name, command.operands).trim_end(), "B", &command.help.join(" "));
         for flag in command.flags {
             text += &format!(".RS\n{}.RE\n", tagged(flag.name, "B", flag.help));
         }
