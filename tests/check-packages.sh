@@ -114,6 +114,8 @@ for dir in deb rpm; do
     [ -f "$work/$dir/usr/share/$script" ] || fail "the .$dir has no usr/share/$script"
   done
   bash -n "$work/$dir/usr/share/bash-completion/completions/$name" || fail "the .$dir's bash completion"
+  zsh -n "$work/$dir/usr/share/zsh/$zsh_dir/_$name" || fail "the .$dir's zsh completion"
+  fish -n "$work/$dir/usr/share/fish/vendor_completions.d/$name.fish" || fail "the .$dir's fish completion"
   grep -q "^complete -F _kanka_link $name\$" "$work/$dir/usr/share/bash-completion/completions/$name" ||
     fail "the .$dir's bash completion does not complete $name"
   echo "$dir: man pages for ${executables[*]}; completions for bash, zsh ($zsh_dir), fish"
