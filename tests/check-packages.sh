@@ -27,7 +27,7 @@ echo "== $(basename "$deb") $(du -k "$deb" | cut -f1) KiB, $(basename "$rpm") $(
 
 echo "== lintian"
 # Errors fail; so does a warning that lintian-expected does not list with its reason.
-expected=$(grep -v '^#' "$root/packaging/linux/lintian-expected" | awk 'NF { print $1 }')
+expected=$(awk '!/^#/ && NF { print $1 }' "$root/packaging/linux/lintian-expected")
 lintian --fail-on none --tag-display-limit 0 --display-level '>=warning' "$deb" >"$work/lintian" 2>&1 ||
   { cat "$work/lintian" >&2; fail "lintian did not run"; }
 cat "$work/lintian"
@@ -93,10 +93,33 @@ echo "== the .rpm installs what the .deb installs (the licences where Fedora kee
 rpm -qpl "$rpm" | sort >"$work/rpm-files"
 cat "$work/rpm-files"
 (cd "$work/deb" && find . -type f | sed 's|^\.||' | grep -v "^/usr/share/doc/$name/" | sort) >"$work/deb-files"
-diff <(grep -v "^/usr/share/licenses/$name" "$work/rpm-files") "$work/deb-files" ||
-  fail "the packages' file lists differ"
+# zsh's completion is in Fedora's folder in the .rpm (package.sh), Debian's in the .deb.
+diff <(grep -v "^/usr/share/licenses/$name" "$work/rpm-files" | sed 's|/zsh/site-functions/|/zsh/vendor-completions/|') \
+  "$work/deb-files" || fail "the packages' file lists differ"
 grep -qx "/usr/share/licenses/$name/copyright" "$work/rpm-files" || fail "the .rpm has no licence list"
 rpm -qp --qf '%{LICENSE}\n' "$rpm" | grep -q 'Apache-2.0' || fail "the .rpm's License tag misses the crates' licences"
+
+echo "== man pages and shell completions in both packages, as the programs print them"
+for dir in deb rpm; do
+  [ $dir = deb ] && zsh_dir=vendor-completions || zsh_dir=site-functions
+  for exe in "${executables[@]}"; do
+    page="$work/$dir/usr/share/man/man1/$exe.1.gz"
+    [ -f "$page" ] || fail "the .$dir has no man page for $exe"
+    # groff's warnings: -ww all of them, -z no output; any line on stderr is one.
+    zcat "$page" | groff -man -Tutf8 -ww -z 2>"$work/groff" && [ ! -s "$work/groff" ] ||
+      { cat "$work/groff" >&2; fail "the .$dir's man page for $exe: groff warns"; }
+  done
+  zcat "$work/$dir/usr/share/man/man1/$name.1.gz" | grep -q '^\.SH "EXIT STATUS"' || fail "the .$dir's man page has no EXIT STATUS"
+  for script in "bash-completion/completions/$name" "zsh/$zsh_dir/_$name" "fish/vendor_completions.d/$name.fish"; do
+    [ -f "$work/$dir/usr/share/$script" ] || fail "the .$dir has no usr/share/$script"
+  done
+  bash -n "$work/$dir/usr/share/bash-completion/completions/$name" || fail "the .$dir's bash completion"
+  zsh -n "$work/$dir/usr/share/zsh/$zsh_dir/_$name" || fail "the .$dir's zsh completion"
+  fish -n "$work/$dir/usr/share/fish/vendor_completions.d/$name.fish" || fail "the .$dir's fish completion"
+  grep -q "^complete -F _kanka_link $name\$" "$work/$dir/usr/share/bash-completion/completions/$name" ||
+    fail "the .$dir's bash completion does not complete $name"
+  echo "$dir: man pages for ${executables[*]}; completions for bash, zsh ($zsh_dir), fish"
+done
 
 echo "== the licence list names what ships"
 copyright="$work/deb/usr/share/doc/$name/copyright"

@@ -15,8 +15,9 @@ build=(build-essential pkg-config file libwebkit2gtk-4.1-dev libssl-dev librsvg2
 run=(dbus dbus-x11 gnome-keyring libsecret-tools xdg-utils desktop-file-utils libglib2.0-bin)
 # Tests: a headless X server, the WebKit WebDriver and ImageMagick (pictures of the window)
 # for the end-to-end tests; lintian, AppStream's validator and cpio (to unpack the .rpm) for the
-# package checks (tests/check-packages.sh).
-test=(xvfb xauth webkit2gtk-driver at-spi2-core imagemagick lintian appstream cpio)
+# package checks (tests/check-packages.sh); zsh, fish and groff to check the completion scripts
+# and the man pages that kanka-link prints (src-tauri/tests/manual.rs).
+test=(xvfb xauth webkit2gtk-driver at-spi2-core imagemagick lintian appstream cpio zsh fish groff-base)
 case "$purpose" in
   build) wanted=("${build[@]}") ;;
   demo) wanted=("${build[@]}" "${run[@]}") ;;

@@ -64,6 +64,21 @@ sed "s/^Icon=.*/Icon=$id/" "$desktop" >"$tree/usr/share/applications/$id.desktop
 chmod 0644 "$tree/usr/share/applications/$id.desktop"
 install -D -m 0644 "$here/$id.metainfo.xml" "$tree/usr/share/metainfo/$id.metainfo.xml"
 
+# The man pages and the shell completions, printed by the kanka-link just built (it runs here):
+# from the same table as its --help (src-tauri/src/args.rs), so they cannot drift from it.
+cli="$work/tauri/usr/bin/$name"
+man="$tree/usr/share/man/man1"
+install -d "$man" "$tree/usr/share/bash-completion/completions" "$tree/usr/share/zsh/vendor-completions" \
+  "$tree/usr/share/fish/vendor_completions.d"
+for exe in "${executables[@]}"; do
+  "$cli" man "$exe" | gzip -9n >"$man/$exe.1.gz"
+done
+"$cli" completion bash >"$tree/usr/share/bash-completion/completions/$name"
+"$cli" completion zsh >"$tree/usr/share/zsh/vendor-completions/_$name"
+"$cli" completion fish >"$tree/usr/share/fish/vendor_completions.d/$name.fish"
+chmod 0644 "$man"/*.1.gz "$tree/usr/share/bash-completion/completions/$name" \
+  "$tree/usr/share/zsh/vendor-completions/_$name" "$tree/usr/share/fish/vendor_completions.d/$name.fish"
+
 # The licence list, from the tools that gather it (copyright.py says how).
 about="$work/about.json"
 vite="$root/ui/dist.licenses.json"
@@ -76,6 +91,10 @@ command -v cargo-about >/dev/null || { echo "cargo-about is missing: tests/setup
 licence=$(python3 "$here/copyright.py" spdx "$about" "$vite" "$changelog")
 rpmtree="$work/rpmtree"
 cp -a "$tree" "$rpmtree"
+# zsh's folder for packaged completions is vendor-completions on Debian, site-functions on Fedora.
+install -d "$rpmtree/usr/share/zsh/site-functions"
+mv "$rpmtree/usr/share/zsh/vendor-completions/_$name" "$rpmtree/usr/share/zsh/site-functions/_$name"
+rmdir "$rpmtree/usr/share/zsh/vendor-completions"
 install -D -m 0644 /dev/null "$rpmtree/usr/share/licenses/$name/copyright"
 python3 "$here/copyright.py" rpm "$about" "$vite" "$changelog" >"$rpmtree/usr/share/licenses/$name/copyright"
 docs="$tree/usr/share/doc/$name"

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::output::{Stream, attach_console, finish, write};
 use chrono::{DateTime, Local, Utc};
 use kanka_link_core::clock::SystemClock;
 use kanka_link_core::{Config, Error, Linker, Origin, Paths, SetupReport, Sources, State, Status, Verdict};
@@ -20,6 +21,8 @@ pub enum Invocation {
     Usage {
         to_stderr: bool,
     },
+    /// `completion SHELL` or the hidden `man [PAGE]`: a text generated from args.rs, to stdout.
+    Print(String),
 }
 
 pub enum Command {
@@ -31,41 +34,9 @@ pub enum Command {
     Check,
 }
 
-const USAGE: &str = "\
-Kanka Link: link your Kanka account to your desktop.
-
-Usage:
-  kanka-link                 open the window
-  kanka-link status [--json] show who is connected and when the token expires
-  kanka-link token [--json]  print a valid access token (refreshed first if due);
-                             --json: with its expiry, the account (null while
-                             not known yet) and the API's URL, as JSON
-  kanka-link exec -- COMMAND [ARGS...]
-                             run COMMAND with a valid access token in KANKA_TOKEN
-                             and the API's URL in KANKA_API_URL (never on a command
-                             line); it gets stdin, stdout, stderr and signals
-  kanka-link refresh         refresh the token now
-  kanka-link refresh --if-due
-                             refresh only when the token is due, as the window
-                             would; prints nothing (for the login check)
-  kanka-link disconnect      forget the tokens
-  kanka-link check           ask Kanka whether it accepts the client id, secret and
-                             redirect URL (no sign-in; nothing is spent)
-  kanka-link --help          show this help
-
-Exit status: 0 on success; 1 when not connected, when `check` finds a setting
-wrong, on an error, or when the output cannot be written (a closed pipe ends it
-without a message); 2 on bad usage; 3 when `check` could not reach Kanka, or
-Kanka's answer did not tell (no setting is known to be wrong). `exec` ends with
-COMMAND's status; 1 when not connected (COMMAND is not run); 127 when there is
-no such COMMAND and 126 when it cannot be run, as in a shell.
-Settings come from KANKA_LINK_URL, KANKA_LINK_API_URL, KANKA_LINK_CLIENT_ID,
-KANKA_LINK_CLIENT_SECRET and KANKA_LINK_REDIRECT_URI, then from config.toml.
-";
-
 /// The subcommands, for the line `kanka-link` prints when it has no display to open the window
-/// on (launch.rs). Each is in USAGE (a test checks both ways).
-pub const COMMANDS: &[&str] = &["status", "token", "exec", "refresh", "disconnect", "check"];
+/// on (launch.rs). Each is in args::SUBCOMMANDS (a test checks both ways).
+pub const COMMANDS: &[&str] = &["status", "token", "exec", "refresh", "disconnect", "check", "completion"];
 
 pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
     let args: Vec<OsString> = args.collect();
@@ -90,6 +61,14 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
         ["refresh", "--if-due"] => Invocation::Command(Command::Refresh { if_due: true }),
         ["disconnect"] => Invocation::Command(Command::Disconnect),
         ["check"] => Invocation::Command(Command::Check),
+        ["completion", shell] => {
+            crate::manual::completion(shell).map_or(Invocation::Usage { to_stderr: true }, Invocation::Print)
+        }
+        // Hidden from --help: for packaging/linux/package.sh, which installs the pages.
+        ["man"] => {
+            crate::manual::man_page("kanka-link").map_or(Invocation::Usage { to_stderr: true }, Invocation::Print)
+        }
+        ["man", page] => crate::manual::man_page(page).map_or(Invocation::Usage { to_stderr: true }, Invocation::Print),
         ["--help" | "-h" | "help"] => Invocation::Usage { to_stderr: false },
         _ => Invocation::Usage { to_stderr: true },
     }
@@ -98,11 +77,17 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
 pub fn usage(to_stderr: bool) -> ExitCode {
     attach_console();
     if to_stderr {
-        let _ = write(Stream::Err, USAGE);
+        let _ = write(Stream::Err, &crate::args::usage());
         ExitCode::from(2)
     } else {
-        finish(write(Stream::Out, USAGE), ExitCode::SUCCESS)
+        print(&crate::args::usage())
     }
+}
+
+/// A text to stdout, status 0 (1 when it cannot be written).
+pub fn print(text: &str) -> ExitCode {
+    attach_console();
+    finish(write(Stream::Out, text), ExitCode::SUCCESS)
 }
 
 pub fn run(command: Command) -> ExitCode {
@@ -264,46 +249,6 @@ fn status(linker: &Linker, json: bool) -> Result<(String, ExitCode), String> {
     Ok((text, if linked { ExitCode::SUCCESS } else { ExitCode::FAILURE }))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stream {
-    Out,
-    Err,
-}
-
-/// The output could not be written; the command ends with status 1.
-struct WriteFailed;
-
-/// Every word the command line prints goes through here. A reader that went away
-/// (`kanka-link token | head -c0`: EPIPE, as Rust ignores SIGPIPE) ends the command quietly;
-/// any other failure (`> /dev/full`) is said on stderr. Never a panic, as `print!` would.
-fn write(to: Stream, text: &str) -> Result<(), WriteFailed> {
-    use std::io::Write;
-    let written = match to {
-        Stream::Out => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        }
-        Stream::Err => {
-            let mut err = std::io::stderr().lock();
-            err.write_all(text.as_bytes()).and_then(|()| err.flush())
-        }
-    };
-    written.map_err(|e| {
-        if to == Stream::Out && e.kind() != std::io::ErrorKind::BrokenPipe {
-            let _ = writeln!(std::io::stderr(), "Kanka Link could not write its output: {e}.");
-        }
-        WriteFailed
-    })
-}
-
-/// The command's exit status, or 1 when its output did not get out.
-fn finish(written: Result<(), WriteFailed>, code: ExitCode) -> ExitCode {
-    match written {
-        Ok(()) => code,
-        Err(WriteFailed) => ExitCode::FAILURE,
-    }
-}
-
 /// The status as a person reads it.
 fn describe(status: &Status, config: &Config, now: DateTime<Utc>) -> String {
     let mut text = format!(
@@ -357,19 +302,6 @@ fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     if past { format!("{span} ago") } else { format!("in {span}") }
 }
 
-/// A GUI-subsystem program on Windows has no console: write to the terminal that started us.
-#[cfg(windows)]
-fn attach_console() {
-    use windows_sys::Win32::System::Console::{ATTACH_PARENT_PROCESS, AttachConsole};
-    // Fails harmlessly when there is no parent console (started from Explorer).
-    unsafe {
-        AttachConsole(ATTACH_PARENT_PROCESS);
-    }
-}
-
-#[cfg(not(windows))]
-fn attach_console() {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,18 +342,31 @@ mod tests {
     }
 
     #[test]
-    fn every_command_is_in_the_usage_and_the_no_display_line() {
-        use std::collections::BTreeSet;
-        // A subcommand may have several lines (`status` and `status --json`, say).
-        let listed: BTreeSet<&str> = USAGE
-            .lines()
-            .filter_map(|line| line.trim_start().strip_prefix("kanka-link "))
-            .filter(|rest| !rest.starts_with(' '))
-            .filter_map(|rest| rest.split_whitespace().next())
-            .filter(|word| !word.starts_with('-'))
-            .collect();
-        let named: BTreeSet<&str> = COMMANDS.iter().copied().collect();
-        assert_eq!(listed, named, "USAGE's subcommands and COMMANDS (launch.rs prints them)");
+    fn every_command_is_in_the_table_and_the_no_display_line() {
+        let named: Vec<&str> = crate::args::SUBCOMMANDS.iter().map(|c| c.name).collect();
+        assert_eq!(named, COMMANDS, "args::SUBCOMMANDS and COMMANDS (launch.rs prints them)");
+    }
+
+    #[test]
+    fn every_form_the_table_documents_is_parsed() {
+        for command in crate::args::SUBCOMMANDS {
+            // A command with operands needs them (`exec` a COMMAND, `completion` a shell).
+            let mut forms = if command.operands.is_empty() { vec![vec![command.name]] } else { vec![] };
+            forms.extend(command.flags.iter().map(|flag| vec![command.name, flag.name]));
+            for operand in command.operands.split('|').filter(|o| !o.is_empty()) {
+                forms.push(match operand {
+                    "[--] COMMAND [ARGS...]" => vec![command.name, "--", "env"],
+                    word => vec![command.name, word],
+                });
+            }
+            for form in forms {
+                assert!(matches!(parsed(&form), Invocation::Command(_) | Invocation::Print(_)), "{form:?}");
+            }
+        }
+        assert!(matches!(parsed(&["completion", "tcsh"]), Invocation::Usage { to_stderr: true }));
+        assert!(matches!(parsed(&["completion"]), Invocation::Usage { to_stderr: true }));
+        assert!(matches!(parsed(&["man", "ls"]), Invocation::Usage { to_stderr: true }));
+        assert!(matches!(parsed(&["man"]), Invocation::Print(_)));
     }
 
     #[test]
@@ -429,9 +374,10 @@ mod tests {
         assert_eq!(check_status(Verdict::Passed), ExitCode::SUCCESS);
         assert_eq!(check_status(Verdict::SettingWrong), ExitCode::FAILURE);
         assert_eq!(check_status(Verdict::Unreachable), ExitCode::from(3));
-        assert!(USAGE.contains("kanka-link check") && USAGE.contains("3 when `check` could not reach Kanka"));
-        assert!(USAGE.contains("kanka-link exec -- COMMAND") && USAGE.contains("127 when there is"));
-        assert!(USAGE.contains("token [--json]") && USAGE.contains("refresh --if-due"));
+        let usage = crate::args::usage();
+        assert!(usage.contains("kanka-link check") && usage.contains("3 when `check` could not reach Kanka"));
+        assert!(usage.contains("kanka-link exec [--] COMMAND") && usage.contains("127 when there is"));
+        assert!(usage.contains("token [--json]") && usage.contains("refresh [--if-due]"));
     }
 
     #[test]

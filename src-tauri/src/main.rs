@@ -7,11 +7,14 @@
 // No console window behind the program on Windows; the command line attaches to its parent's.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod args;
 mod cli;
 mod exec;
 mod hardening;
 mod launch;
 mod logging;
+mod manual;
+mod output;
 
 use std::process::ExitCode;
 
@@ -30,5 +33,6 @@ fn main() -> ExitCode {
             cli::run(command)
         }
         cli::Invocation::Usage { to_stderr } => cli::usage(to_stderr),
+        cli::Invocation::Print(text) => cli::print(&text),
     }
 }
