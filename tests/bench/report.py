@@ -263,7 +263,7 @@ def own_thread_wakeups(idle):
                   for t in w["processes"]["app"]["threads"]}
     per_window, names = [], set()
     for w in idle["ours"]["windows"]:
-        own = [t for t in w["processes"]["app"]["threads"] if thread_name(t["name"], "kanka-link") not in bare_names]
+        own = [t for t in w["processes"]["app"]["threads"] if thread_name(t["name"], "kanka-link-window") not in bare_names]
         names |= {t["name"] for t in own}
         per_window.append(sum(t["wakeups"] for t in own))
     return per_window, sorted(names)
@@ -282,7 +282,7 @@ Wake-ups are context switches (voluntary + involuntary) summed over `/proc/PID/t
 CPU time from `/proc/PID/task/*/schedstat`. Per thread, by thread name (`comm`), median over the
 windows (min–max); threads of the same name are added up:
 """]
-    for app, process in (("ours", "kanka-link"), ("bare", "bare-tauri"), ("bare_plugins", "bare-tauri-plugins")):
+    for app, process in (("ours", "kanka-link-window"), ("bare", "bare-tauri"), ("bare_plugins", "bare-tauri-plugins")):
         if app not in idle:
             continue
         windows = idle[app]["windows"]
