@@ -1,5 +1,7 @@
 //! The window's commands: each is a thin call into the core. None returns a token or secret.
 
+use std::path::PathBuf;
+
 use kanka_link_core::autostart::{Autostart, LOGIN_CHECK_ARGS};
 use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SettingsFile, SetupReport, Sources, Status};
 use tauri::ipc::Channel;
@@ -139,7 +141,7 @@ pub async fn save_settings(engine: State<'_, Engine>, form: SettingsForm) -> Com
 /// there and runs this install's command line.
 #[tauri::command]
 pub fn login_check(app: AppHandle) -> CommandResult<bool> {
-    let (autostart, exec) = login_check_entry(&app)?;
+    let (autostart, exec, _) = login_check_entry(&app)?;
     Ok(autostart.installed(&exec))
 }
 
@@ -147,8 +149,8 @@ pub fn login_check(app: AppHandle) -> CommandResult<bool> {
 /// the file says now.
 #[tauri::command]
 pub fn set_login_check(app: AppHandle, on: bool) -> CommandResult<bool> {
-    let (autostart, exec) = login_check_entry(&app)?;
-    if on { autostart.install(&exec) } else { autostart.remove() }.map_err(info)?;
+    let (autostart, exec, program) = login_check_entry(&app)?;
+    if on { autostart.install(&exec, &program) } else { autostart.remove() }.map_err(info)?;
     tracing::info!("the login check is {}", if on { "on" } else { "off" });
     Ok(autostart.installed(&exec))
 }
@@ -156,7 +158,7 @@ pub fn set_login_check(app: AppHandle, on: bool) -> CommandResult<bool> {
 /// The autostart entry (named after the app's identifier) and the command it runs: the
 /// command line beside this binary, quoted as scheme.rs quotes the URL handler.
 #[cfg(target_os = "linux")]
-fn login_check_entry(app: &AppHandle) -> CommandResult<(Autostart, String)> {
+fn login_check_entry(app: &AppHandle) -> CommandResult<(Autostart, String, PathBuf)> {
     let autostart = Autostart::for_user(&app.config().identifier).map_err(info)?;
     let exe = std::env::current_exe()
         .map_err(|e| Error::Storage { path: "the running program".into(), detail: e.to_string() }.info())?;
@@ -165,11 +167,11 @@ fn login_check_entry(app: &AppHandle) -> CommandResult<(Autostart, String)> {
         let detail = "its folder cannot be named in a desktop entry".to_owned();
         return Err(Error::Storage { path: program, detail }.info());
     };
-    Ok((autostart, format!("{quoted} {LOGIN_CHECK_ARGS}")))
+    Ok((autostart, format!("{quoted} {LOGIN_CHECK_ARGS}"), program))
 }
 
 #[cfg(not(target_os = "linux"))]
-fn login_check_entry(_app: &AppHandle) -> CommandResult<(Autostart, String)> {
+fn login_check_entry(_app: &AppHandle) -> CommandResult<(Autostart, String, PathBuf)> {
     let detail = "a login check is only available on Linux desktops so far".to_owned();
     Err(Error::Storage { path: "autostart".into(), detail }.info())
 }
@@ -207,7 +209,7 @@ mod tests {
         let program = root.join("a $pecial \"folder\" 100%").join("kanka-link");
         let exec = format!("{} {LOGIN_CHECK_ARGS}", crate::scheme::exec_program(&program).unwrap());
         let autostart = Autostart::in_folder(&root.join("config"), "app.kankalink.desktop");
-        autostart.install(&exec).unwrap();
+        autostart.install(&exec, &program).unwrap();
         assert!(autostart.installed(&exec));
         let other = format!("{} {LOGIN_CHECK_ARGS}", crate::scheme::exec_program(&root.join("kanka-link")).unwrap());
         assert!(!autostart.installed(&other), "another install's entry is not ours");

@@ -42,7 +42,7 @@ fn no_core_file() {
 /// (`execve`), which then starts dumpable as it would have without Kanka Link. Until the
 /// `execve`, PR_SET_DUMPABLE 0 still keeps any core dump of this process from being written.
 #[cfg(unix)]
-// The hand-over binary includes this file too, and never runs another program in its place.
+// The window (kanka-link-window) includes this file too, and never runs another program in its place.
 #[allow(dead_code)]
 pub fn restore_user_core_limit() {
     if let Some(user) = USER_CORE_LIMIT.get() {

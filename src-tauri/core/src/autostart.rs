@@ -57,12 +57,15 @@ impl Autostart {
         runs_us
     }
 
-    /// Writes the entry (in one step: a login never reads half of it).
-    pub fn install(&self, exec: &str) -> Result<()> {
-        if exec.chars().any(char::is_control) {
+    /// Writes the entry (in one step: a login never reads half of it). `program` is the
+    /// program `exec` starts, for `TryExec`: once it is gone (the package removed), the desktop
+    /// skips the entry instead of failing at every login.
+    pub fn install(&self, exec: &str, program: &Path) -> Result<()> {
+        let try_exec = program.to_str().filter(|path| !path.chars().any(char::is_control));
+        let (false, Some(try_exec)) = (exec.chars().any(char::is_control), try_exec) else {
             return Err(Error::Storage { path: self.path.clone(), detail: "the command has a line break".to_owned() });
-        }
-        files::write_atomically(&self.path, entry(exec).as_bytes())
+        };
+        files::write_atomically(&self.path, entry(exec, try_exec).as_bytes())
     }
 
     /// Removes the entry; one that is not there is fine.
@@ -71,11 +74,15 @@ impl Autostart {
     }
 }
 
-fn entry(exec: &str) -> String {
+/// The entry; `try_exec` is a string value, where only a backslash needs escaping.
+fn entry(exec: &str, try_exec: &str) -> String {
+    let try_exec = try_exec.replace('\\', "\\\\");
+    // The icon the packages install, named by the application id.
     format!(
         "[Desktop Entry]\nType=Application\nName=Kanka Link login check\n\
          Comment=Renews the Kanka connection at login when it is due, and says when it needs you\n\
-         Exec={exec}\nIcon=kanka-link\nTerminal=false\nNoDisplay=true\nX-GNOME-Autostart-enabled=true\n"
+         TryExec={try_exec}\nExec={exec}\nIcon=app.kankalink.desktop\nTerminal=false\nNoDisplay=true\n\
+         X-GNOME-Autostart-enabled=true\n"
     )
 }
 
@@ -84,6 +91,7 @@ mod tests {
     use super::*;
 
     const EXEC: &str = "\"/opt/a \\$pecial folder/kanka-link\" refresh --if-due";
+    const PROGRAM: &str = "/opt/a $pecial folder/kanka-link";
 
     #[test]
     fn the_entry_is_written_valid_recognised_and_removed() {
@@ -91,11 +99,12 @@ mod tests {
         let autostart = Autostart::in_folder(&dir, "app.kankalink.desktop");
         assert_eq!(autostart.path(), dir.join("autostart").join("app.kankalink.desktop.desktop"));
         assert!(!autostart.installed(EXEC));
-        autostart.install(EXEC).unwrap();
+        autostart.install(EXEC, Path::new(PROGRAM)).unwrap();
         assert!(autostart.installed(EXEC));
         assert!(!autostart.installed("\"/elsewhere/kanka-link\" refresh --if-due"), "another program's entry");
         let text = std::fs::read_to_string(autostart.path()).unwrap();
         assert!(text.contains(&format!("\nExec={EXEC}\n")), "{text}");
+        assert!(text.contains(&format!("\nTryExec={PROGRAM}\n")), "{text}");
         let validated = std::process::Command::new("desktop-file-validate")
             .arg(autostart.path())
             .output()
@@ -114,12 +123,13 @@ mod tests {
     fn an_entry_switched_off_in_the_desktop_is_not_on() {
         let dir = crate::files::tests::temp_dir("autostart-off");
         let autostart = Autostart::in_folder(&dir, "app.kankalink.desktop");
-        autostart.install(EXEC).unwrap();
+        autostart.install(EXEC, Path::new(PROGRAM)).unwrap();
         for off in ["Hidden=true", "X-GNOME-Autostart-enabled=false"] {
-            let text = entry(EXEC).replace("X-GNOME-Autostart-enabled=true", off);
+            let text = entry(EXEC, PROGRAM).replace("X-GNOME-Autostart-enabled=true", off);
             std::fs::write(autostart.path(), text).unwrap();
             assert!(!autostart.installed(EXEC), "{off}");
         }
-        assert!(autostart.install("\"/x\"\nExec=evil").is_err());
+        assert!(autostart.install("\"/x\"\nExec=evil", Path::new("/x")).is_err());
+        assert!(autostart.install(EXEC, Path::new("/x\nExec=evil")).is_err());
     }
 }

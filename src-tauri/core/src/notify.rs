@@ -6,26 +6,14 @@
 //! start, and a connection that is fine again clears it, so the next problem notifies again.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
 use crate::platform_impl;
+pub use crate::record::Attention;
 use crate::record::Record;
 
 /// A token this close to its expiry, with its refresh due and not done, is worth a notification.
 pub const EXPIRY_WARNING: TimeDelta = TimeDelta::days(30);
-
-/// What about a connection needs the user. Stored in the record (`notified`): no secret in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Attention {
-    /// Kanka no longer accepts the tokens (or they were lost): only a sign-in helps.
-    ReconnectNeeded,
-    /// Kanka renewed the tokens and the keychain did not take them (keep.rs).
-    TokensNotSaved,
-    /// The token expires soon and no refresh has succeeded since one was due.
-    ExpiringSoon,
-}
 
 /// What in `record` needs the user at `now`, the most urgent first.
 pub(crate) fn attention(record: &Record, now: DateTime<Utc>) -> Option<Attention> {

@@ -14,7 +14,6 @@ use crate::api::Account;
 use crate::error::{Error, ErrorInfo, Result, json_problem};
 use crate::files;
 use crate::lock::LockGuard;
-use crate::notify::Attention;
 use crate::token_endpoint::MAX_LIFETIME;
 
 const FORMAT_VERSION: u32 = 1;
@@ -40,6 +39,19 @@ pub struct Record {
     /// it is announced once, not at every start; cleared when the connection is fine again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notified: Option<Attention>,
+}
+
+/// What about a connection needs the user, as a desktop notification announced it (notify.rs).
+/// Stored in the record (`notified`): no secret in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attention {
+    /// Kanka no longer accepts the tokens (or they were lost): only a sign-in helps.
+    ReconnectNeeded,
+    /// Kanka renewed the tokens and the keychain did not take them (keep.rs).
+    TokensNotSaved,
+    /// The token expires soon and no refresh has succeeded since one was due.
+    ExpiringSoon,
 }
 
 impl Record {

@@ -12,9 +12,11 @@ const SERVICE: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";
 /// A desktop that does not answer in this time is not going to show it either.
 const TIMEOUT: Duration = Duration::from_secs(3);
-/// The installed desktop entry (`kanka-link.desktop`, without its suffix, as the hint wants):
-/// the desktop shows its name and icon, and may open it when the notification is clicked.
-const DESKTOP_ENTRY: &str = "kanka-link";
+/// The packages' desktop entry (`app.kankalink.desktop.desktop`, named by the application id in
+/// tauri.conf.json; without its suffix, as the hint wants), which is also the name of the icon
+/// they install: the desktop shows its name and icon, and may open it when the notification is
+/// clicked.
+const DESKTOP_ENTRY: &str = "app.kankalink.desktop";
 
 /// Shows one notification. Errors are the reason in words: no session bus, no service.
 pub(crate) fn show_notification(summary: &str, body: &str) -> Result<(), String> {
