@@ -5,83 +5,17 @@
 //! KANKA_LINK_CRASH_ROUNDS and KANKA_LINK_RACE_ROUNDS (tests/stress.sh runs more).
 
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kanka_link_core::clock::SystemClock;
-use kanka_link_core::{Config, Linker, Paths, State, Status};
-use kanka_sandbox::{Fault, Sandbox, SandboxConfig};
-use kanka_test_support::{
-    Daemons, consent, fresh_dir, in_child, require_private_keychain, secret_tool_lookup, wait_until,
-};
+use kanka_link_core::{State, Status};
+use kanka_sandbox::Fault;
+use kanka_test_support::{Daemons, in_child, secret_tool_lookup, wait_until};
 
-const APP: &str = env!("CARGO_BIN_EXE_kanka-link");
+mod machine;
 
-/// A machine with Kanka Link set up: its folders, its settings, and an engine on them.
-struct Machine {
-    sandbox: Sandbox,
-    env: Vec<(&'static str, String)>,
-    linker: Linker,
-    data_dir: std::path::PathBuf,
-}
+use machine::Machine;
 
 impl Machine {
-    async fn start(token_lifetime: Duration) -> Machine {
-        require_private_keychain();
-        // Kanka's refresh token lives as long as its access token, a year, and the pair is renewed
-        // at nine months: three months to spare. A 10 s sandbox pair would leave 2.5 s, which a
-        // loaded machine overran ("Token has expired", reconnect needed): the refresh tokens
-        // here live at least an hour, so that the margin is Kanka's kind, not the machine's speed.
-        let refresh_token_lifetime = Some(token_lifetime.max(Duration::from_secs(3600)));
-        let config = SandboxConfig { token_lifetime, refresh_token_lifetime, ..SandboxConfig::default() };
-        let sandbox = Sandbox::start(config).await.unwrap();
-        let dir = fresh_dir("processes");
-        let config = sandbox.config().clone();
-        let env = vec![
-            ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
-            ("XDG_DATA_HOME", dir.join("data").display().to_string()),
-            ("XDG_STATE_HOME", dir.join("state").display().to_string()),
-            ("KANKA_LINK_URL", sandbox.base_url()),
-            ("KANKA_LINK_API_URL", sandbox.api_url()),
-            ("KANKA_LINK_CLIENT_ID", config.client_id.clone()),
-            ("KANKA_LINK_CLIENT_SECRET", config.client_secret.clone()),
-        ];
-        // The folders the binary derives from the XDG variables above.
-        let paths = Paths {
-            config_file: dir.join("config/kanka-link/config.toml"),
-            data_dir: dir.join("data/kanka-link"),
-            log_dir: dir.join("state/kanka-link/logs"),
-        };
-        let vars: std::collections::BTreeMap<&str, &str> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let config = Config::from_sources(&vars, &paths.config_file).unwrap();
-        let linker = Linker::open(config, &paths, Arc::new(SystemClock));
-        Machine { sandbox, env, linker, data_dir: paths.data_dir }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(APP);
-        command.args(args).envs(self.env.iter().map(|(k, v)| (*k, v))).stdin(Stdio::null());
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("kanka-link runs")
-    }
-
-    fn status(&self) -> Status {
-        let output = self.run(&["status", "--json"]);
-        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-            panic!("`status --json` is not a status ({e}): {}", String::from_utf8_lossy(&output.stdout))
-        })
-    }
-
-    /// Signs in as a user does, through this test's engine.
-    async fn connect(&self) {
-        let request = self.linker.begin_connect().await.unwrap();
-        let callback = consent(&request.url, true).await;
-        self.linker.handle_callback(&callback).await.unwrap();
-    }
-
     fn token_is_accepted(&self, output: &Output) -> bool {
         let token = String::from_utf8_lossy(&output.stdout);
         output.status.success() && self.sandbox.access_token_is_valid(token.trim())
@@ -105,7 +39,7 @@ fn median(mut times: Vec<Duration>) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_during_a_refresh_the_app_comes_back_connected_or_says_why() {
     let rounds = rounds("KANKA_LINK_CRASH_ROUNDS", 100);
-    let machine = Machine::start(Duration::from_secs(365 * 24 * 3600)).await;
+    let machine = Machine::start("processes", Duration::from_secs(365 * 24 * 3600)).await;
     machine.connect().await;
 
     // Where in a refresh's life the token request reaches Kanka, and when the process is done.
@@ -179,7 +113,7 @@ async fn twenty_token_calls_as_the_app_refreshes_share_one_refresh() {
     const CALLERS: usize = 20;
     // Ten seconds is the shortest lifetime the engine takes from a server: due at 7.5 s.
     const LIFETIME: Duration = Duration::from_secs(10);
-    let machine = Machine::start(LIFETIME).await;
+    let machine = Machine::start("processes", LIFETIME).await;
     machine.connect().await;
     let _app = machine.linker.spawn_background();
 
@@ -236,7 +170,7 @@ async fn twenty_token_calls_as_the_app_refreshes_share_one_refresh() {
 /// abort); output that cannot be written for another reason is reported.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_that_went_away_ends_each_command_quietly() {
-    let machine = Machine::start(Duration::from_secs(365 * 24 * 3600)).await;
+    let machine = Machine::start("processes", Duration::from_secs(365 * 24 * 3600)).await;
     machine.connect().await;
     // `disconnect` last: the others need the connection.
     let commands: [&[&str]; 6] =
@@ -265,10 +199,10 @@ async fn a_reader_that_went_away_ends_each_command_quietly() {
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_kanka_link_writes_no_core_and_hides_its_memory() {
-    let machine = Machine::start(Duration::from_secs(365 * 24 * 3600)).await;
+    let machine = Machine::start("processes", Duration::from_secs(365 * 24 * 3600)).await;
     // A first run creates the lock file; then this test holds the lock.
     assert!(!machine.run(&["token"]).status.success(), "not connected yet");
-    let lock_path = std::fs::read_dir(&machine.data_dir)
+    let lock_path = std::fs::read_dir(&machine.paths.data_dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .find(|path| path.extension().is_some_and(|e| e == "lock"))
@@ -310,7 +244,7 @@ async fn a_running_kanka_link_writes_no_core_and_hides_its_memory() {
 /// setting is wrong, 3 when Kanka could not be reached. No secret is printed, nothing is signed in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_says_which_setting_is_wrong_and_exits_with_its_own_status() {
-    let machine = Machine::start(Duration::from_secs(365 * 24 * 3600)).await;
+    let machine = Machine::start("processes", Duration::from_secs(365 * 24 * 3600)).await;
     let text = |output: &Output| {
         format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
     };
@@ -421,7 +355,7 @@ async fn a_command_that_cannot_keep_the_renewed_pair_says_so_and_prints_nothing(
     let mut keyring = Daemons::new(&dir);
     keyring.start();
     // Ten seconds is the shortest lifetime the engine takes from a server: due at 7.5 s.
-    let machine = Machine::start(Duration::from_secs(10)).await;
+    let machine = Machine::start("processes", Duration::from_secs(10)).await;
     machine.connect().await;
     let due = machine.linker.reload().next_refresh_at.expect("a refresh is planned");
     tokio::time::sleep((due - chrono::Utc::now()).to_std().unwrap_or_default()).await;

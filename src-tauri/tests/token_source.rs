@@ -6,76 +6,24 @@
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
-use kanka_link_core::clock::SystemClock;
-use kanka_link_core::{Config, Linker, Paths, State, Status};
-use kanka_sandbox::{Fault, Sandbox, SandboxConfig};
-use kanka_test_support::{consent, contains, files_under, fresh_dir, require_private_keychain, wait_until};
+use kanka_link_core::State;
+use kanka_sandbox::Fault;
+use kanka_test_support::{contains, files_under, wait_until};
 
-const APP: &str = env!("CARGO_BIN_EXE_kanka-link");
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 /// Ten seconds is the shortest lifetime the engine takes from a server: due at 7.5 s.
 const SHORT: Duration = Duration::from_secs(10);
 
-/// A machine with Kanka Link set up (as in processes.rs): its folders, its settings, an engine.
-struct Machine {
-    sandbox: Sandbox,
-    env: Vec<(&'static str, String)>,
-    linker: Linker,
-    dir: std::path::PathBuf,
-}
+mod machine;
+
+use machine::Machine;
 
 impl Machine {
-    async fn start(token_lifetime: Duration) -> Machine {
-        require_private_keychain();
-        // Kanka's refresh token lives as long as its access token, a year, and the pair is renewed
-        // at nine months: three months to spare. A 10 s sandbox pair would leave 2.5 s, which a
-        // loaded machine overran ("Token has expired", reconnect needed): the refresh tokens
-        // here live at least an hour, so that the margin is Kanka's kind, not the machine's speed.
-        let refresh_token_lifetime = Some(token_lifetime.max(Duration::from_secs(3600)));
-        let config = SandboxConfig { token_lifetime, refresh_token_lifetime, ..SandboxConfig::default() };
-        let sandbox = Sandbox::start(config).await.unwrap();
-        let dir = fresh_dir("token-source");
-        let config = sandbox.config().clone();
-        let env = vec![
-            ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
-            ("XDG_DATA_HOME", dir.join("data").display().to_string()),
-            ("XDG_STATE_HOME", dir.join("state").display().to_string()),
-            ("KANKA_LINK_URL", sandbox.base_url()),
-            ("KANKA_LINK_API_URL", sandbox.api_url()),
-            ("KANKA_LINK_CLIENT_ID", config.client_id.clone()),
-            ("KANKA_LINK_CLIENT_SECRET", config.client_secret.clone()),
-        ];
-        let paths = Paths {
-            config_file: dir.join("config/kanka-link/config.toml"),
-            data_dir: dir.join("data/kanka-link"),
-            log_dir: dir.join("state/kanka-link/logs"),
-        };
-        let vars: std::collections::BTreeMap<&str, &str> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let config = Config::from_sources(&vars, &paths.config_file).unwrap();
-        let linker = Linker::open(config, &paths, Arc::new(SystemClock));
-        Machine { sandbox, env, linker, dir }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(APP);
-        command.args(args).envs(self.env.iter().map(|(k, v)| (*k, v))).stdin(Stdio::null());
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("kanka-link runs")
-    }
-
     /// `kanka-link exec -- sh -c SCRIPT`, with `extra` in its environment.
     fn exec_sh(&self, script: &str, extra: &[(&str, &str)]) -> Output {
         self.command(&["exec", "--", "sh", "-c", script]).envs(extra.iter().copied()).output().unwrap()
-    }
-
-    fn status(&self) -> Status {
-        serde_json::from_slice(&self.run(&["status", "--json"]).stdout).expect("`status --json` is a status")
     }
 
     /// The token `kanka-link token` prints, checked with the sandbox (never shown).
@@ -85,12 +33,6 @@ impl Machine {
         let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
         assert!(self.sandbox.access_token_is_valid(&token), "`kanka-link token` printed a token Kanka refuses");
         token
-    }
-
-    async fn connect(&self) {
-        let request = self.linker.begin_connect().await.unwrap();
-        let callback = consent(&request.url, true).await;
-        self.linker.handle_callback(&callback).await.unwrap();
     }
 
     /// Until the pair is due by the engine's rule (three quarters into its life).
@@ -116,7 +58,7 @@ fn text(bytes: &[u8]) -> String {
 /// Kanka Link itself prints nothing and writes the token nowhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_runs_the_command_with_the_token_and_passes_its_streams_and_status() {
-    let machine = Machine::start(YEAR).await;
+    let machine = Machine::start("token-source", YEAR).await;
     machine.connect().await;
     let token = machine.token();
 
@@ -157,7 +99,7 @@ async fn exec_runs_the_command_with_the_token_and_passes_its_streams_and_status(
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_starts_the_command_as_the_user_would() {
-    let machine = Machine::start(YEAR).await;
+    let machine = Machine::start("token-source", YEAR).await;
     machine.connect().await;
     let hard = core_limit("/proc/self/limits").1;
     let soft = if hard == "unlimited" { 1 << 20 } else { hard.parse::<u64>().unwrap().min(1 << 20) };
@@ -206,7 +148,7 @@ async fn exec_starts_the_command_as_the_user_would() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_becomes_the_command_so_signals_reach_it() {
     use std::os::unix::process::ExitStatusExt;
-    let machine = Machine::start(YEAR).await;
+    let machine = Machine::start("token-source", YEAR).await;
     machine.connect().await;
     let mut child = machine.command(&["exec", "--", "sleep", "30"]).spawn().unwrap();
     let comm = format!("/proc/{}/comm", child.id());
@@ -230,7 +172,7 @@ fn core_limit(file: &str) -> (String, String) {
 /// cannot be started is named, with the status a shell gives; no command at all is bad usage.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_runs_nothing_without_a_connection_and_names_a_command_it_cannot_start() {
-    let machine = Machine::start(YEAR).await;
+    let machine = Machine::start("token-source", YEAR).await;
     let witness = machine.dir.join("the command ran");
     let touch = format!("touch '{}'", witness.display());
     let refused = |when: &str| {
@@ -280,7 +222,7 @@ async fn exec_runs_nothing_without_a_connection_and_names_a_command_it_cannot_st
 /// account and the API, and nothing else; the account is null while the profile is unknown.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_json_has_the_token_its_expiry_the_account_and_the_api() {
-    let machine = Machine::start(YEAR).await;
+    let machine = Machine::start("token-source", YEAR).await;
     let not_connected = machine.run(&["token", "--json"]);
     assert_eq!(not_connected.status.code(), Some(1));
     assert!(not_connected.stdout.is_empty());
@@ -323,7 +265,7 @@ async fn token_json_has_the_token_its_expiry_the_account_and_the_api() {
 /// exits 0. Without a connection it says so on stderr and exits 1.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_if_due_refreshes_a_due_token_once_without_a_display() {
-    let machine = Machine::start(SHORT).await;
+    let machine = Machine::start("token-source", SHORT).await;
     let check = || {
         let output =
             machine.command(&["refresh", "--if-due"]).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").output();
@@ -369,7 +311,7 @@ async fn refresh_if_due_refreshes_a_due_token_once_without_a_display() {
 /// Kanka sees one refresh.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_if_due_leaves_a_refresh_in_progress_elsewhere_alone() {
-    let machine = Machine::start(SHORT).await;
+    let machine = Machine::start("token-source", SHORT).await;
     machine.connect().await;
     let signed_in = machine.sandbox.stats().token_requests;
     machine.sandbox.inject(Fault::delay("/oauth/token", 600, 1));

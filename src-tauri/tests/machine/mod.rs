@@ -1,0 +1,87 @@
+//! A machine with Kanka Link set up, for the tests that run the real `kanka-link` binary
+//! (processes.rs, token_source.rs): its folders, its settings in the environment the binary
+//! reads, the sandbox Kanka on loopback, and this test's own engine on the same files. Each test
+//! file adds what only it needs in an `impl Machine` of its own.
+
+// Each test binary uses a part of it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use kanka_link_core::clock::SystemClock;
+use kanka_link_core::{Config, Linker, Paths, Status};
+use kanka_sandbox::{Sandbox, SandboxConfig};
+use kanka_test_support::{consent, fresh_dir, require_private_keychain};
+
+pub const APP: &str = env!("CARGO_BIN_EXE_kanka-link");
+
+pub struct Machine {
+    pub sandbox: Sandbox,
+    pub env: Vec<(&'static str, String)>,
+    pub linker: Linker,
+    /// Everything the machine's Kanka Link writes is below it.
+    pub dir: PathBuf,
+    pub paths: Paths,
+}
+
+impl Machine {
+    /// `name` names the machine's folder (fresh_dir).
+    pub async fn start(name: &str, token_lifetime: Duration) -> Machine {
+        require_private_keychain();
+        // Kanka's refresh token lives as long as its access token, a year, and the pair is renewed
+        // at nine months: three months to spare. A 10 s sandbox pair would leave 2.5 s, which a
+        // loaded machine overran ("Token has expired", reconnect needed): the refresh tokens
+        // here live at least an hour, so that the margin is Kanka's kind, not the machine's speed.
+        let refresh_token_lifetime = Some(token_lifetime.max(Duration::from_secs(3600)));
+        let config = SandboxConfig { token_lifetime, refresh_token_lifetime, ..SandboxConfig::default() };
+        let sandbox = Sandbox::start(config).await.unwrap();
+        let dir = fresh_dir(name);
+        let config = sandbox.config().clone();
+        let env = vec![
+            ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
+            ("XDG_DATA_HOME", dir.join("data").display().to_string()),
+            ("XDG_STATE_HOME", dir.join("state").display().to_string()),
+            ("KANKA_LINK_URL", sandbox.base_url()),
+            ("KANKA_LINK_API_URL", sandbox.api_url()),
+            ("KANKA_LINK_CLIENT_ID", config.client_id.clone()),
+            ("KANKA_LINK_CLIENT_SECRET", config.client_secret.clone()),
+        ];
+        // The folders the binary derives from the XDG variables above.
+        let paths = Paths {
+            config_file: dir.join("config/kanka-link/config.toml"),
+            data_dir: dir.join("data/kanka-link"),
+            log_dir: dir.join("state/kanka-link/logs"),
+        };
+        let vars: std::collections::BTreeMap<&str, &str> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let config = Config::from_sources(&vars, &paths.config_file).unwrap();
+        let linker = Linker::open(config, &paths, Arc::new(SystemClock));
+        Machine { sandbox, env, linker, dir, paths }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(APP);
+        command.args(args).envs(self.env.iter().map(|(k, v)| (*k, v))).stdin(Stdio::null());
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("kanka-link runs")
+    }
+
+    pub fn status(&self) -> Status {
+        let output = self.run(&["status", "--json"]);
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!("`status --json` is not a status ({e}): {}", String::from_utf8_lossy(&output.stdout))
+        })
+    }
+
+    /// Signs in as a user does, through this test's engine.
+    pub async fn connect(&self) {
+        let request = self.linker.begin_connect().await.unwrap();
+        let callback = consent(&request.url, true).await;
+        self.linker.handle_callback(&callback).await.unwrap();
+    }
+}
