@@ -8,13 +8,7 @@
 # apt-get, the commands run, and a purge that leaves nothing behind.
 #   bash tests/check-packages.sh        (npm test runs it after npm run bundle)
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-bundle="${CARGO_TARGET_DIR:-$root/target}/release/bundle"
-conf() { node -p "const c = require('$root/src-tauri/tauri.conf.json'); $1"; }
-id=$(conf 'c.identifier')
-version=$(conf 'c.version')
-name=kanka-link
-mapfile -t executables < <(grep -v '^#' "$root/packaging/linux/executables" | grep .)
+source "$(dirname "$0")/../packaging/linux/package-facts.sh"
 deb="$bundle/deb/${name}_${version}_$(dpkg --print-architecture).deb"
 rpm="$bundle/rpm/$name-$version-1.$(uname -m).rpm"
 for package in "$deb" "$rpm"; do

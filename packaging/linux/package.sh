@@ -9,15 +9,7 @@
 #   packaging/linux/package.sh     -> target/release/bundle/deb/kanka-link_<version>_<arch>.deb
 #                                     target/release/bundle/rpm/kanka-link-<version>-1.<arch>.rpm
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-bundle="${CARGO_TARGET_DIR:-$root/target}/release/bundle"
-conf() { node -p "const c = require('$root/src-tauri/tauri.conf.json'); $1"; }
-
-id=$(conf 'c.identifier')
-version=$(conf 'c.version')
-name=kanka-link
-mapfile -t executables < <(grep -v '^#' "$here/executables" | grep .)
+source "$(dirname "$0")/package-facts.sh"
 arch=$(dpkg --print-architecture)
 changelog="$here/changelog"
 if [ "$(dpkg-parsechangelog -l "$changelog" -S Version)" != "$version" ]; then
