@@ -65,10 +65,8 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
             crate::manual::completion(shell).map_or(Invocation::Usage { to_stderr: true }, Invocation::Print)
         }
         // Hidden from --help: for packaging/linux/package.sh, which installs the pages.
-        ["man"] => {
-            crate::manual::man_page("kanka-link").map_or(Invocation::Usage { to_stderr: true }, Invocation::Print)
-        }
-        ["man", page] => crate::manual::man_page(page).map_or(Invocation::Usage { to_stderr: true }, Invocation::Print),
+        ["man", page @ ..] if page.len() <= 1 => crate::manual::man_page(page.first().copied().unwrap_or("kanka-link"))
+            .map_or(Invocation::Usage { to_stderr: true }, Invocation::Print),
         ["--help" | "-h" | "help"] => Invocation::Usage { to_stderr: false },
         _ => Invocation::Usage { to_stderr: true },
     }
