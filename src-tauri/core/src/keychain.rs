@@ -5,6 +5,7 @@
 //! We link keyring-core and the platform stores directly, as keyring 4 advises for applications:
 //! its all-in-one `Entry` creates the store once per process, so a keychain that comes up after
 //! Kanka Link started would never be seen. Here a failed store is created again on the next call.
+//! On Linux the store is our own (platform_impl/secret_service.rs, for the speed of its session).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -158,7 +159,7 @@ fn describe(error: &keyring_core::Error) -> String {
 
 #[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
 fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
-    Ok(zbus_secret_service_keyring_store::Store::new()?)
+    Ok(crate::platform_impl::secret_service::Store::new()?)
 }
 
 #[cfg(target_os = "macos")]

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use dbus::arg::PropMap;
-use dbus::blocking::Connection;
+use dbus::blocking::SyncConnection;
 
 const SERVICE: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";
@@ -20,13 +20,7 @@ const DESKTOP_ENTRY: &str = "app.kankalink.desktop";
 
 /// Shows one notification. Errors are the reason in words: no session bus, no service.
 pub(crate) fn show_notification(summary: &str, body: &str) -> Result<(), String> {
-    // Without a session bus, libdbus would try to start one (X11 autolaunch): not for a
-    // command run over ssh or by a service manager.
-    let runtime_bus = std::env::var_os("XDG_RUNTIME_DIR").map(|dir| std::path::Path::new(&dir).join("bus"));
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() && !runtime_bus.is_some_and(|bus| bus.exists()) {
-        return Err("no session bus".to_owned());
-    }
-    let connection = Connection::new_session().map_err(|e| e.message().unwrap_or("no session bus").to_owned())?;
+    let connection = session_bus()?;
     let proxy = connection.with_proxy(SERVICE, PATH, TIMEOUT);
     let mut hints = PropMap::new();
     hints.insert("desktop-entry".to_owned(), dbus::arg::Variant(Box::new(DESKTOP_ENTRY.to_owned())));
@@ -38,4 +32,15 @@ pub(crate) fn show_notification(summary: &str, body: &str) -> Result<(), String>
         .method_call(SERVICE, "Notify", ("Kanka Link", 0u32, DESKTOP_ENTRY, summary, body, actions, hints, -1i32))
         .map_err(|e| e.message().unwrap_or("the notification service refused").to_owned())?;
     Ok(())
+}
+
+/// A private connection to the session bus, for the notifications and the Secret Service.
+pub(crate) fn session_bus() -> Result<SyncConnection, String> {
+    // Without a session bus, libdbus would try to start one (X11 autolaunch): not for a
+    // command run over ssh or by a service manager.
+    let runtime_bus = std::env::var_os("XDG_RUNTIME_DIR").map(|dir| std::path::Path::new(&dir).join("bus"));
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() && !runtime_bus.is_some_and(|bus| bus.exists()) {
+        return Err("no session bus".to_owned());
+    }
+    SyncConnection::new_session().map_err(|e| e.message().unwrap_or("no session bus").to_owned())
 }

@@ -95,3 +95,74 @@ async fn signing_in_without_a_keychain_fails_clearly() {
         &[(CHILD, "1"), ("DBUS_SESSION_BUS_ADDRESS", NO_BUS), ("KANKA_LINK_PRIVATE_BUS", NO_BUS)],
     );
 }
+
+/// An item another Secret Service client wrote under our attributes (libsecret's tool here; the
+/// keyring crate's store, which Kanka Link 0.1.0 used, wrote the same `service` and `username`)
+/// is read, and a write replaces it in place: an upgrade keeps the connection, with one item.
+#[test]
+fn an_item_another_client_wrote_is_read_and_replaced_in_place() {
+    require_private_keychain();
+    let scope = format!("7@http://upgrade.test:{}", std::process::id());
+    let keychain = Keychain::new(&scope);
+    let user = keychain.user(Item::RefreshToken);
+    let mut store = std::process::Command::new("secret-tool")
+        .args(["store", "--label", "written before", "service", "kanka-link", "username", &user])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut store.stdin.take().unwrap(), b"written-before").unwrap();
+    assert!(store.wait().unwrap().success());
+
+    assert_eq!(keychain.read_blocking(Item::RefreshToken).unwrap().as_deref(), Some("written-before"));
+    keychain.write_blocking(Item::RefreshToken, "written-now").unwrap();
+    assert_eq!(secret_tool_search(&scope), std::slice::from_ref(&user));
+    assert_eq!(secret_tool_lookup(&user).as_deref(), Some("written-now"));
+    keychain.delete_blocking(Item::RefreshToken).unwrap();
+    assert!(secret_tool_search(&scope).is_empty());
+}
+
+/// The Secret Service session is encrypted (`dh-ietf1024-sha256-aes128-cbc-pkcs7`): a monitor
+/// of the session bus, which sees every message, sees our item's name but never its secret,
+/// neither written nor read back.
+#[test]
+fn secrets_cross_the_session_bus_encrypted() {
+    require_private_keychain();
+    let scope = format!("7@http://monitored.test:{}", std::process::id());
+    let secret = format!("kanka-link-marker-{}", "q7".repeat(40));
+    let capture = fresh_dir("bus-monitor").join("bus.pcap");
+    let mut monitor = std::process::Command::new("dbus-monitor")
+        .args(["--session", "--pcap"])
+        .stdout(std::fs::File::create(&capture).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The monitor sees a call of our own once it is listening, and everything before it.
+    let seen_probe = |probe: &str| {
+        for _ in 0..200 {
+            std::process::Command::new("dbus-send")
+                .args(["--session", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
+                .args(["org.freedesktop.DBus.NameHasOwner", &format!("string:{probe}")])
+                .output()
+                .unwrap();
+            if contains(&std::fs::read(&capture).unwrap(), probe) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("the bus monitor never saw {probe}");
+    };
+    seen_probe("kanka.link.monitor.start");
+
+    let keychain = Keychain::new(&scope);
+    keychain.write_blocking(Item::AccessToken, &secret).unwrap();
+    assert_eq!(keychain.read_blocking(Item::AccessToken).unwrap().as_deref(), Some(secret.as_str()));
+    keychain.delete_blocking(Item::AccessToken).unwrap();
+    seen_probe("kanka.link.monitor.end");
+    monitor.kill().unwrap();
+    monitor.wait().unwrap();
+
+    let traffic = std::fs::read(&capture).unwrap();
+    assert!(contains(&traffic, &keychain.user(Item::AccessToken)), "the monitor saw our calls");
+    assert!(contains(&traffic, "dh-ietf1024-sha256-aes128-cbc-pkcs7"), "an encrypted session was opened");
+    assert!(!contains(&traffic, &secret), "the secret crossed the bus in plain text");
+}
