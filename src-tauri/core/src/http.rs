@@ -25,24 +25,30 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Clone)]
 pub struct Http {
-    /// Built on a thread of its own when the engine opens: the platform's TLS parses the system's
-    /// CA bundle, a good part of a second on a slow machine with OpenSSL 3, and the window must
-    /// not wait for that. On Linux the thread runs at the lowest priority, so it takes no CPU
-    /// from the window starting. A request made before it is ready waits for it.
+    /// Built when first needed, or ahead of time on a thread of its own ([`Http::warm_up`]): the
+    /// platform's TLS parses the system's CA bundle, a good part of a second on a slow machine
+    /// with OpenSSL 3. A short command that sends no request (`kanka-link token` with a token
+    /// not due) never builds it: on two cores a thread parsing certificates took CPU, and
+    /// OpenSSL's locks, from the keychain's Diffie-Hellman session the command waits for.
     client: Arc<OnceLock<reqwest::Client>>,
     request_timeout: Duration,
 }
 
 impl Http {
     pub fn new(request_timeout: Duration) -> Http {
-        let http = Http { client: Arc::new(OnceLock::new()), request_timeout };
-        let ready = http.clone();
-        // Should the thread not start, the first request builds the client itself.
+        Http { client: Arc::new(OnceLock::new()), request_timeout }
+    }
+
+    /// Builds the client on a thread of its own, for a process that stays (the window): its
+    /// first request does not wait for the CA bundle. On Linux the thread runs at the lowest
+    /// priority, so it takes no CPU from the window starting. A request made before it is ready
+    /// waits for it; should the thread not start, the first request builds the client itself.
+    pub fn warm_up(&self) {
+        let ready = self.clone();
         let _ = std::thread::Builder::new().name("http-setup".into()).spawn(move || {
             yield_to_other_threads();
             ready.client();
         });
-        http
     }
 
     pub fn client(&self) -> &reqwest::Client {

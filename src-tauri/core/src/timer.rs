@@ -39,6 +39,8 @@ impl Linker {
     /// The background work of a long-running app: the refresh timer, and the expiry (and
     /// loopback listener) of a sign-in that was pending when the app last stopped.
     pub fn spawn_background(&self) -> Background {
+        // A process with a timer stays, and will send requests: its HTTP client is built now.
+        self.inner.http.warm_up();
         self.resume_attempt();
         let (stop, stopped) = watch::channel(false);
         Background { stop, task: tokio::spawn(self.clone().run_timer(stopped)) }
