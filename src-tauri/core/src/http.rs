@@ -222,6 +222,22 @@ mod tests {
     }
 
     #[test]
+    fn the_client_is_built_ahead_only_when_asked() {
+        let lazy = Http::new(REQUEST_TIMEOUT);
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(lazy.client.get().is_none(), "a short command parses no CA bundle");
+        let warm = Http::new(REQUEST_TIMEOUT);
+        warm.warm_up();
+        for _ in 0..600 {
+            if warm.client.get().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("warm_up did not build the client");
+    }
+
+    #[test]
     fn retry_after_reads_seconds_and_dates() {
         let now = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z").unwrap().with_timezone(&Utc);
         let mut headers = HeaderMap::new();
