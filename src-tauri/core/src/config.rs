@@ -3,8 +3,7 @@
 //! keychain or a default baked into the build.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use oauth2::{ClientId, ClientSecret};
@@ -17,45 +16,10 @@ use crate::kanka_rules;
 pub const DEFAULT_KANKA_URL: &str = "https://app.kanka.io";
 pub const DEFAULT_API_URL: &str = "https://api.kanka.io/1.0";
 pub const DEFAULT_REDIRECT_URI: &str = "kanka-link://oauth/callback";
-/// Where deep links arrive, whatever redirect URI is registered (a bridge page forwards here).
-pub const DEEP_LINK_CALLBACK: &str = "kanka-link://oauth/callback";
+pub use crate::kanka_rules::DEEP_LINK_CALLBACK;
+pub use crate::origin::Origin;
 const MAX_URL_LEN: usize = 2048;
 const MAX_CLIENT_ID_LEN: usize = 255;
-
-/// Where a setting's value came from, so an error can say where to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    Environment(&'static str),
-    File(PathBuf),
-    Default,
-    Keychain,
-    Input,
-}
-
-impl Origin {
-    /// One word for the settings form: `environment`, `file`, `default`, `keychain` or `input`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Environment(_) => "environment",
-            Self::File(_) => "file",
-            Self::Default => "default",
-            Self::Keychain => "keychain",
-            Self::Input => "input",
-        }
-    }
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Environment(name) => write!(f, "the environment variable {name}"),
-            Self::File(path) => write!(f, "the config file {}", path.display()),
-            Self::Default => f.write_str("the built-in defaults"),
-            Self::Keychain => f.write_str("the keychain"),
-            Self::Input => f.write_str("the settings form"),
-        }
-    }
-}
 
 /// The non-secret settings, as the file stores them and the settings form shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

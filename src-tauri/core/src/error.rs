@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Origin;
+use crate::origin::Origin;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

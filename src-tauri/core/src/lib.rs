@@ -23,6 +23,7 @@ mod linker;
 mod lock;
 mod loopback;
 mod notify;
+mod origin;
 mod platform_impl;
 mod probe;
 mod record;
