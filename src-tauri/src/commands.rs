@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use kanka_link_core::autostart::{Autostart, LOGIN_CHECK_ARGS};
-use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SettingsFile, SetupReport, Sources, Status};
+use kanka_link_core::settings::{self, SettingsInput};
+use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SetupReport, Sources, Status};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
@@ -107,34 +108,17 @@ pub async fn settings(engine: State<'_, Engine>) -> CommandResult<SettingsView> 
     view(&engine).await
 }
 
-/// Checks and writes the settings (the secret to the keychain, the rest to config.toml), then
-/// starts the engine on them. Values set by the environment win anyway and are left alone.
+/// Saves the settings (the secret to the keychain, the rest to config.toml; values the environment
+/// sets are left alone) and starts the engine on them. The policy and its order are the core's
+/// (settings.rs); a refused save leaves the engine as it was.
 #[tauri::command]
 pub async fn save_settings(engine: State<'_, Engine>, form: SettingsForm) -> CommandResult<SettingsView> {
-    let path = &engine.paths.config_file;
-    let sources = Sources::load(path).ok();
-    let from_env = |pick: fn(&Sources) -> &kanka_link_core::Setting| {
-        sources.as_ref().is_some_and(|s| pick(s).origin.kind() == "environment")
-    };
-    let previous = SettingsFile::read(path).unwrap_or_default();
-    let keep_or = |env: bool, old: Option<String>, new: String| if env { old } else { Some(new.trim().to_owned()) };
-    let file = SettingsFile {
-        url: keep_or(from_env(|s| &s.url), previous.url, form.url),
-        api_url: keep_or(from_env(|s| &s.api_url), previous.api_url, form.api_url),
-        client_id: keep_or(from_env(|s| &s.client_id), previous.client_id, form.client_id),
-        redirect_uri: keep_or(from_env(|s| &s.redirect_uri), previous.redirect_uri, form.redirect_uri),
-    };
-    file.write(path).map_err(info)?;
-    let before = engine.linker().ok();
+    let SettingsForm { url, api_url, client_id, redirect_uri, client_secret } = form;
+    let input = SettingsInput { url, api_url, client_id, redirect_uri, client_secret };
+    let current = engine.linker().ok();
+    let saved = settings::save(&engine.paths.config_file, current.as_ref(), input).await.map_err(info)?;
     engine.restart().await;
-    let notice = match (before, engine.linker()) {
-        (Some(before), Ok(after)) => before.moving_to(after.config()),
-        _ => None,
-    };
-    if let Some(secret) = form.client_secret.filter(|s| !s.secret().trim().is_empty()) {
-        engine.linker()?.save_client_secret(secret).await.map_err(info)?;
-    }
-    Ok(SettingsView { notice, ..view(&engine).await? })
+    Ok(SettingsView { notice: saved.notice, ..view(&engine).await? })
 }
 
 /// Whether "Keep linked when Kanka Link is closed" is on: the login check's autostart entry is

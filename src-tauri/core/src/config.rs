@@ -120,7 +120,12 @@ impl Sources {
     }
 
     pub fn gather(env: &dyn Environment, config_file: &Path) -> Result<Sources> {
-        let file = SettingsFile::read(config_file)?;
+        Ok(Self::derive(env, &SettingsFile::read(config_file)?, config_file))
+    }
+
+    /// The sources from the environment and `file`, the contents of `config_file` as read (or as
+    /// about to be written: settings.rs checks the configuration a save leads to).
+    pub fn derive(env: &dyn Environment, file: &SettingsFile, config_file: &Path) -> Sources {
         let pick = |var: &'static str, from_file: &Option<String>, default: Option<&str>| {
             pick(env, var, from_file.as_deref(), config_file, default)
         };
@@ -133,13 +138,13 @@ impl Sources {
         let proposed = Url::parse(url.value.trim())
             .map(|url| kanka_rules::proposed_redirect(&url, None))
             .unwrap_or_else(|_| DEFAULT_REDIRECT_URI.to_owned());
-        Ok(Sources {
+        Sources {
             url,
             api_url: pick(ENV_API_URL, &file.api_url, Some(DEFAULT_API_URL)),
             client_id: pick(ENV_CLIENT_ID, &file.client_id, BUILT_IN_CLIENT_ID),
             redirect_uri: pick(ENV_REDIRECT_URI, &file.redirect_uri, Some(&proposed)),
             client_secret,
-        })
+        }
     }
 }
 
@@ -260,6 +265,11 @@ impl SettingsFile {
     /// Writes the file atomically, after validating it.
     pub fn write(&self, path: &Path) -> Result<()> {
         self.validate()?;
+        self.store(path)
+    }
+
+    /// Writes the file atomically, already validated.
+    pub(crate) fn store(&self, path: &Path) -> Result<()> {
         let text =
             toml::to_string(self).map_err(|e| Error::Storage { path: path.to_owned(), detail: e.to_string() })?;
         crate::files::write_atomically(path, text.as_bytes())

@@ -28,6 +28,7 @@ mod platform_impl;
 mod probe;
 mod record;
 mod refresh;
+pub mod settings;
 mod status;
 mod text;
 mod timer;
