@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use kanka_link_core::autostart::{Autostart, LOGIN_CHECK_ARGS};
 use kanka_link_core::settings::{self, SettingsInput};
-use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SetupReport, Sources, Status};
+use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SetupReport, Sources, Status, Stored};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
@@ -145,11 +145,11 @@ pub fn set_login_check(app: AppHandle, on: bool) -> CommandResult<bool> {
 fn login_check_entry(app: &AppHandle) -> CommandResult<(Autostart, String, PathBuf)> {
     let autostart = Autostart::for_user(&app.config().identifier).map_err(info)?;
     let exe = std::env::current_exe()
-        .map_err(|e| Error::Storage { path: "the running program".into(), detail: e.to_string() }.info())?;
+        .map_err(|e| Error::Storage { what: Stored::Program, path: None, detail: e.to_string() }.info())?;
     let program = exe.with_file_name("kanka-link");
     let Some(quoted) = crate::scheme::exec_program(&program) else {
         let detail = "its folder cannot be named in a desktop entry".to_owned();
-        return Err(Error::Storage { path: program, detail }.info());
+        return Err(Error::Storage { what: Stored::Program, path: Some(program), detail }.info());
     };
     Ok((autostart, format!("{quoted} {LOGIN_CHECK_ARGS}"), program))
 }
@@ -157,7 +157,7 @@ fn login_check_entry(app: &AppHandle) -> CommandResult<(Autostart, String, PathB
 #[cfg(not(target_os = "linux"))]
 fn login_check_entry(_app: &AppHandle) -> CommandResult<(Autostart, String, PathBuf)> {
     let detail = "a login check is only available on Linux desktops so far".to_owned();
-    Err(Error::Storage { path: "autostart".into(), detail }.info())
+    Err(Error::Storage { what: Stored::AutostartEntry, path: None, detail }.info())
 }
 
 async fn view(engine: &Engine) -> CommandResult<SettingsView> {

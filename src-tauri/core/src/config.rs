@@ -10,7 +10,7 @@ use oauth2::{ClientId, ClientSecret};
 use serde::{Deserialize, Serialize};
 use url::{Host, Url};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stored};
 use crate::kanka_rules;
 
 pub const DEFAULT_KANKA_URL: &str = "https://app.kanka.io";
@@ -213,7 +213,7 @@ impl SettingsFile {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(Error::Storage { path: path.to_owned(), detail: e.to_string() }),
+            Err(e) => return Err(storage(path, e.to_string())),
         };
         // A secret in a plain file is refused outright rather than silently ignored.
         if let Ok(table) = text.parse::<toml::Table>()
@@ -270,9 +270,8 @@ impl SettingsFile {
 
     /// Writes the file atomically, already validated.
     pub(crate) fn store(&self, path: &Path) -> Result<()> {
-        let text =
-            toml::to_string(self).map_err(|e| Error::Storage { path: path.to_owned(), detail: e.to_string() })?;
-        crate::files::write_atomically(path, text.as_bytes())
+        let text = toml::to_string(self).map_err(|e| storage(path, e.to_string()))?;
+        crate::files::write_atomically(Stored::ConfigFile, path, text.as_bytes())
     }
 }
 
@@ -290,6 +289,10 @@ fn pick(
         return Setting { value: value.to_owned(), origin: Origin::File(file.to_owned()) };
     }
     Setting { value: default.unwrap_or_default().to_owned(), origin: Origin::Default }
+}
+
+fn storage(path: &Path, detail: String) -> Error {
+    Error::Storage { what: Stored::ConfigFile, path: Some(path.to_owned()), detail }
 }
 
 fn invalid(setting: &'static str, origin: &Origin, reason: impl Into<String>) -> Error {
