@@ -21,7 +21,7 @@ test('comments, strings and test items do not count', () => {
     /* crate::files */
     const A: &str = "crate::config";
     const B: &str = r#"crate::config"#;
-    fn lifetime<'a>(x: &'a str) -> char { 'x' }
+    fn lifetime<'a>(x: &'a str) -> [char; 3] { ['"', '\\'', '\\u{22}'] }
     #[cfg(test)]
     mod tests { use crate::linker::Linker; }
     #[cfg(all(test, target_os = "linux"))]

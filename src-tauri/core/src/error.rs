@@ -28,7 +28,7 @@ pub enum Error {
     KeychainLocked { detail: String },
     #[error("The system keychain refused the request: {detail}.")]
     Keychain { detail: String },
-    #[error("Kanka Link could not use its {what}{}: {detail}.", path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default())]
+    #[error("Kanka Link could not use its {what}{}: {detail}.", spaced(path.as_deref()))]
     Storage { what: Stored, path: Option<PathBuf>, detail: String },
     #[error("Another Kanka Link process has been busy with the connection for too long.")]
     LockTimeout,
@@ -106,6 +106,11 @@ pub const KANKA_NEW_CLIENT_PATH: &str = "settings/client/create";
 /// A page of Kanka's settings, for a hint.
 fn kanka_page(kanka_url: &str, path: &str) -> String {
     format!("{}/{path}", kanka_url.trim_end_matches('/'))
+}
+
+/// A path after a space, or nothing.
+fn spaced(path: Option<&std::path::Path>) -> String {
+    path.map(|path| format!(" {}", path.display())).unwrap_or_default()
 }
 
 fn who_needs(account: Option<&str>) -> String {

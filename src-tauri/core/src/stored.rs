@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-/// What an [`Error::Storage`](crate::Error::Storage) failed on, so its message and hint name it and say what to do.
+/// What an [`Error::Storage`](crate::Error::Storage) failed on, so its message and hint name it
+/// and say what to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stored {
     /// The record of a connection (`connection-*.json`): its state and dates, never a token.
