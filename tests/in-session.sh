@@ -6,6 +6,13 @@ set -euo pipefail
 
 echo "== private session: HOME=$HOME, bus=$DBUS_SESSION_BUS_ADDRESS"
 
+# No module imports another that imports it back; the known cycles are listed in the script and
+# may only go. Only in the full run: a targeted run is often mid-refactor.
+if [ $# -eq 0 ]; then
+  echo "== Rust: module cycles (tests/module-cycles.mjs)"
+  npm run --silent check:modules
+fi
+
 echo "== Rust: unit and integration tests"
 cargo test --workspace --locked "$@"
 [ $# -gt 0 ] && exit 0

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use kanka_link_core::autostart::{Autostart, LOGIN_CHECK_ARGS};
-use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SettingsFile, SetupReport, Sources, Status};
+use kanka_link_core::settings::{self, SettingsInput};
+use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SetupReport, Sources, Status, Stored};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
@@ -107,34 +108,17 @@ pub async fn settings(engine: State<'_, Engine>) -> CommandResult<SettingsView> 
     view(&engine).await
 }
 
-/// Checks and writes the settings (the secret to the keychain, the rest to config.toml), then
-/// starts the engine on them. Values set by the environment win anyway and are left alone.
+/// Saves the settings (the secret to the keychain, the rest to config.toml; values the environment
+/// sets are left alone) and starts the engine on them. The policy and its order are the core's
+/// (settings.rs); a refused save leaves the engine as it was.
 #[tauri::command]
 pub async fn save_settings(engine: State<'_, Engine>, form: SettingsForm) -> CommandResult<SettingsView> {
-    let path = &engine.paths.config_file;
-    let sources = Sources::load(path).ok();
-    let from_env = |pick: fn(&Sources) -> &kanka_link_core::Setting| {
-        sources.as_ref().is_some_and(|s| pick(s).origin.kind() == "environment")
-    };
-    let previous = SettingsFile::read(path).unwrap_or_default();
-    let keep_or = |env: bool, old: Option<String>, new: String| if env { old } else { Some(new.trim().to_owned()) };
-    let file = SettingsFile {
-        url: keep_or(from_env(|s| &s.url), previous.url, form.url),
-        api_url: keep_or(from_env(|s| &s.api_url), previous.api_url, form.api_url),
-        client_id: keep_or(from_env(|s| &s.client_id), previous.client_id, form.client_id),
-        redirect_uri: keep_or(from_env(|s| &s.redirect_uri), previous.redirect_uri, form.redirect_uri),
-    };
-    file.write(path).map_err(info)?;
-    let before = engine.linker().ok();
+    let SettingsForm { url, api_url, client_id, redirect_uri, client_secret } = form;
+    let input = SettingsInput { url, api_url, client_id, redirect_uri, client_secret };
+    let current = engine.linker().ok();
+    let saved = settings::save(&engine.paths.config_file, current.as_ref(), input).await.map_err(info)?;
     engine.restart().await;
-    let notice = match (before, engine.linker()) {
-        (Some(before), Ok(after)) => before.moving_to(after.config()),
-        _ => None,
-    };
-    if let Some(secret) = form.client_secret.filter(|s| !s.secret().trim().is_empty()) {
-        engine.linker()?.save_client_secret(secret).await.map_err(info)?;
-    }
-    Ok(SettingsView { notice, ..view(&engine).await? })
+    Ok(SettingsView { notice: saved.notice, ..view(&engine).await? })
 }
 
 /// Whether "Keep linked when Kanka Link is closed" is on: the login check's autostart entry is
@@ -161,11 +145,11 @@ pub fn set_login_check(app: AppHandle, on: bool) -> CommandResult<bool> {
 fn login_check_entry(app: &AppHandle) -> CommandResult<(Autostart, String, PathBuf)> {
     let autostart = Autostart::for_user(&app.config().identifier).map_err(info)?;
     let exe = std::env::current_exe()
-        .map_err(|e| Error::Storage { path: "the running program".into(), detail: e.to_string() }.info())?;
+        .map_err(|e| Error::Storage { what: Stored::Program, path: None, detail: e.to_string() }.info())?;
     let program = exe.with_file_name("kanka-link");
     let Some(quoted) = crate::scheme::exec_program(&program) else {
         let detail = "its folder cannot be named in a desktop entry".to_owned();
-        return Err(Error::Storage { path: program, detail }.info());
+        return Err(Error::Storage { what: Stored::Program, path: Some(program), detail }.info());
     };
     Ok((autostart, format!("{quoted} {LOGIN_CHECK_ARGS}"), program))
 }
@@ -173,7 +157,7 @@ fn login_check_entry(app: &AppHandle) -> CommandResult<(Autostart, String, PathB
 #[cfg(not(target_os = "linux"))]
 fn login_check_entry(_app: &AppHandle) -> CommandResult<(Autostart, String, PathBuf)> {
     let detail = "a login check is only available on Linux desktops so far".to_owned();
-    Err(Error::Storage { path: "autostart".into(), detail }.info())
+    Err(Error::Storage { what: Stored::AutostartEntry, path: None, detail }.info())
 }
 
 async fn view(engine: &Engine) -> CommandResult<SettingsView> {

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stored};
 use crate::files;
 
 /// The login check, as the autostart entry runs it after the quoted program.
@@ -20,10 +20,7 @@ pub struct Autostart {
 impl Autostart {
     /// The entry in the user's autostart folder (`$XDG_CONFIG_HOME`, else `~/.config`).
     pub fn for_user(identifier: &str) -> Result<Autostart> {
-        let config = dirs::config_dir().ok_or_else(|| Error::Storage {
-            path: PathBuf::from("config dir"),
-            detail: "the platform has no such folder for this user (is HOME set?)".to_owned(),
-        })?;
+        let config = dirs::config_dir().ok_or_else(|| files::missing_folder(Stored::ConfigFolder))?;
         Ok(Autostart::in_folder(&config, identifier))
     }
 
@@ -63,14 +60,15 @@ impl Autostart {
     pub fn install(&self, exec: &str, program: &Path) -> Result<()> {
         let try_exec = program.to_str().filter(|path| !path.chars().any(char::is_control));
         let (false, Some(try_exec)) = (exec.chars().any(char::is_control), try_exec) else {
-            return Err(Error::Storage { path: self.path.clone(), detail: "the command has a line break".to_owned() });
+            let detail = "the command has a line break".to_owned();
+            return Err(Error::Storage { what: Stored::AutostartEntry, path: Some(self.path.clone()), detail });
         };
-        files::write_atomically(&self.path, entry(exec, try_exec).as_bytes())
+        files::write_atomically(Stored::AutostartEntry, &self.path, entry(exec, try_exec).as_bytes())
     }
 
     /// Removes the entry; one that is not there is fine.
     pub fn remove(&self) -> Result<()> {
-        files::remove(&self.path)
+        files::remove(Stored::AutostartEntry, &self.path)
     }
 }
 

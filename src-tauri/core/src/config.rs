@@ -3,59 +3,23 @@
 //! keychain or a default baked into the build.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use oauth2::{ClientId, ClientSecret};
 use serde::{Deserialize, Serialize};
 use url::{Host, Url};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stored};
 use crate::kanka_rules;
 
 pub const DEFAULT_KANKA_URL: &str = "https://app.kanka.io";
 pub const DEFAULT_API_URL: &str = "https://api.kanka.io/1.0";
 pub const DEFAULT_REDIRECT_URI: &str = "kanka-link://oauth/callback";
-/// Where deep links arrive, whatever redirect URI is registered (a bridge page forwards here).
-pub const DEEP_LINK_CALLBACK: &str = "kanka-link://oauth/callback";
+pub use crate::kanka_rules::DEEP_LINK_CALLBACK;
+pub use crate::origin::Origin;
 const MAX_URL_LEN: usize = 2048;
 const MAX_CLIENT_ID_LEN: usize = 255;
-
-/// Where a setting's value came from, so an error can say where to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    Environment(&'static str),
-    File(PathBuf),
-    Default,
-    Keychain,
-    Input,
-}
-
-impl Origin {
-    /// One word for the settings form: `environment`, `file`, `default`, `keychain` or `input`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Environment(_) => "environment",
-            Self::File(_) => "file",
-            Self::Default => "default",
-            Self::Keychain => "keychain",
-            Self::Input => "input",
-        }
-    }
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Environment(name) => write!(f, "the environment variable {name}"),
-            Self::File(path) => write!(f, "the config file {}", path.display()),
-            Self::Default => f.write_str("the built-in defaults"),
-            Self::Keychain => f.write_str("the keychain"),
-            Self::Input => f.write_str("the settings form"),
-        }
-    }
-}
 
 /// The non-secret settings, as the file stores them and the settings form shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,7 +120,12 @@ impl Sources {
     }
 
     pub fn gather(env: &dyn Environment, config_file: &Path) -> Result<Sources> {
-        let file = SettingsFile::read(config_file)?;
+        Ok(Self::derive(env, &SettingsFile::read(config_file)?, config_file))
+    }
+
+    /// The sources from the environment and `file`, the contents of `config_file` as read (or as
+    /// about to be written: settings.rs checks the configuration a save leads to).
+    pub fn derive(env: &dyn Environment, file: &SettingsFile, config_file: &Path) -> Sources {
         let pick = |var: &'static str, from_file: &Option<String>, default: Option<&str>| {
             pick(env, var, from_file.as_deref(), config_file, default)
         };
@@ -169,13 +138,13 @@ impl Sources {
         let proposed = Url::parse(url.value.trim())
             .map(|url| kanka_rules::proposed_redirect(&url, None))
             .unwrap_or_else(|_| DEFAULT_REDIRECT_URI.to_owned());
-        Ok(Sources {
+        Sources {
             url,
             api_url: pick(ENV_API_URL, &file.api_url, Some(DEFAULT_API_URL)),
             client_id: pick(ENV_CLIENT_ID, &file.client_id, BUILT_IN_CLIENT_ID),
             redirect_uri: pick(ENV_REDIRECT_URI, &file.redirect_uri, Some(&proposed)),
             client_secret,
-        })
+        }
     }
 }
 
@@ -244,7 +213,7 @@ impl SettingsFile {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(Error::Storage { path: path.to_owned(), detail: e.to_string() }),
+            Err(e) => return Err(storage(path, e.to_string())),
         };
         // A secret in a plain file is refused outright rather than silently ignored.
         if let Ok(table) = text.parse::<toml::Table>()
@@ -296,9 +265,13 @@ impl SettingsFile {
     /// Writes the file atomically, after validating it.
     pub fn write(&self, path: &Path) -> Result<()> {
         self.validate()?;
-        let text =
-            toml::to_string(self).map_err(|e| Error::Storage { path: path.to_owned(), detail: e.to_string() })?;
-        crate::files::write_atomically(path, text.as_bytes())
+        self.store(path)
+    }
+
+    /// Writes the file atomically, already validated.
+    pub(crate) fn store(&self, path: &Path) -> Result<()> {
+        let text = toml::to_string(self).map_err(|e| storage(path, e.to_string()))?;
+        crate::files::write_atomically(Stored::ConfigFile, path, text.as_bytes())
     }
 }
 
@@ -316,6 +289,10 @@ fn pick(
         return Setting { value: value.to_owned(), origin: Origin::File(file.to_owned()) };
     }
     Setting { value: default.unwrap_or_default().to_owned(), origin: Origin::Default }
+}
+
+fn storage(path: &Path, detail: String) -> Error {
+    Error::Storage { what: Stored::ConfigFile, path: Some(path.to_owned()), detail }
 }
 
 fn invalid(setting: &'static str, origin: &Origin, reason: impl Into<String>) -> Error {

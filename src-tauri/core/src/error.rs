@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Origin;
+use crate::origin::Origin;
+pub use crate::stored::Stored;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -27,8 +28,8 @@ pub enum Error {
     KeychainLocked { detail: String },
     #[error("The system keychain refused the request: {detail}.")]
     Keychain { detail: String },
-    #[error("Kanka Link could not use its status file {}: {detail}.", path.display())]
-    Storage { path: PathBuf, detail: String },
+    #[error("Kanka Link could not use its {what}{}: {detail}.", spaced(path.as_deref()))]
+    Storage { what: Stored, path: Option<PathBuf>, detail: String },
     #[error("Another Kanka Link process has been busy with the connection for too long.")]
     LockTimeout,
     #[error(
@@ -105,6 +106,11 @@ pub const KANKA_NEW_CLIENT_PATH: &str = "settings/client/create";
 /// A page of Kanka's settings, for a hint.
 fn kanka_page(kanka_url: &str, path: &str) -> String {
     format!("{}/{path}", kanka_url.trim_end_matches('/'))
+}
+
+/// A path after a space, or nothing.
+fn spaced(path: Option<&std::path::Path>) -> String {
+    path.map(|path| format!(" {}", path.display())).unwrap_or_default()
 }
 
 fn who_needs(account: Option<&str>) -> String {
@@ -302,7 +308,8 @@ impl Error {
             Self::TokensHeldElsewhere => "Unlock your keychain: the Kanka Link window saves the renewed tokens \
                  as soon as the keychain takes them. Then try again."
                 .to_owned(),
-            Self::Keychain { .. } | Self::Storage { .. } | Self::LockTimeout => {
+            Self::Storage { what, path, .. } => what.hint(path.as_deref()),
+            Self::Keychain { .. } | Self::LockTimeout => {
                 "Try again; if it keeps happening, restart Kanka Link.".to_owned()
             }
             Self::MalformedCallback { .. }
@@ -399,3 +406,7 @@ pub(crate) fn json_problem(error: &serde_json::Error) -> &'static str {
         serde_json::error::Category::Eof => "cut off",
     }
 }
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod tests;

@@ -4,7 +4,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stored};
 
 const APP_DIR: &str = "kanka-link";
 
@@ -19,14 +19,10 @@ pub struct Paths {
 
 impl Paths {
     pub fn platform() -> Result<Paths> {
-        let missing = |what: &str| Error::Storage {
-            path: PathBuf::from(what),
-            detail: "the platform has no such folder for this user (is HOME set?)".to_owned(),
-        };
-        let config = dirs::config_dir().ok_or_else(|| missing("config dir"))?;
-        let data = dirs::data_dir().ok_or_else(|| missing("data dir"))?;
+        let config = dirs::config_dir().ok_or_else(|| missing_folder(Stored::ConfigFolder))?;
+        let data = dirs::data_dir().ok_or_else(|| missing_folder(Stored::DataFolder))?;
         // Logs are state, not data, where the platform makes the difference (Linux).
-        let logs = dirs::state_dir().or_else(dirs::data_local_dir).ok_or_else(|| missing("log dir"))?;
+        let logs = dirs::state_dir().or_else(dirs::data_local_dir).ok_or_else(|| missing_folder(Stored::LogFolder))?;
         Ok(Paths {
             config_file: config.join(APP_DIR).join("config.toml"),
             data_dir: data.join(APP_DIR),
@@ -44,9 +40,16 @@ impl Paths {
     }
 }
 
-/// Replaces `path` with `contents` in one step: a reader sees the old file or the new one.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
-    let fail = |e: std::io::Error| Error::Storage { path: path.to_owned(), detail: e.to_string() };
+/// A platform folder this user has none of.
+pub(crate) fn missing_folder(what: Stored) -> Error {
+    let detail = "the platform has no such folder for this user (is HOME set?)".to_owned();
+    Error::Storage { what, path: None, detail }
+}
+
+/// Replaces `path`, which is `what`, with `contents` in one step: a reader sees the old file or
+/// the new one.
+pub fn write_atomically(what: Stored, path: &Path, contents: &[u8]) -> Result<()> {
+    let fail = |e: std::io::Error| Error::Storage { what, path: Some(path.to_owned()), detail: e.to_string() };
     let dir = path.parent().expect("a file path has a parent");
     fs::create_dir_all(dir).map_err(fail)?;
     let temp = dir.join(format!(
@@ -68,11 +71,11 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     result.map_err(fail)
 }
 
-/// Removes a file; one that is already gone is fine.
-pub fn remove(path: &Path) -> Result<()> {
+/// Removes a file, which is `what`; one that is already gone is fine.
+pub fn remove(what: Stored, path: &Path) -> Result<()> {
     match fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(Error::Storage { path: path.to_owned(), detail: e.to_string() })
+            Err(Error::Storage { what, path: Some(path.to_owned()), detail: e.to_string() })
         }
         _ => Ok(()),
     }
@@ -109,8 +112,8 @@ pub(crate) mod tests {
     fn atomic_write_replaces_and_leaves_no_temp_file() {
         let dir = temp_dir("atomic");
         let path = dir.join("sub").join("status.json");
-        write_atomically(&path, b"one").unwrap();
-        write_atomically(&path, b"two").unwrap();
+        write_atomically(Stored::StatusFile, &path, b"one").unwrap();
+        write_atomically(Stored::StatusFile, &path, b"two").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"two");
         let names: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("status.json")]);
@@ -124,6 +127,6 @@ pub(crate) mod tests {
     #[test]
     fn removing_a_missing_file_is_fine() {
         let dir = temp_dir("remove");
-        remove(&dir.join("absent")).unwrap();
+        remove(Stored::StatusFile, &dir.join("absent")).unwrap();
     }
 }

@@ -7,9 +7,11 @@
 
 use url::{Host, Url};
 
-use crate::config::DEEP_LINK_CALLBACK;
 use crate::error::KANKA_NEW_CLIENT_PATH;
 
+/// The app's own address, where deep links arrive whatever redirect URI is registered (a bridge
+/// page forwards here); the redirect proposed for servers other than kanka.io.
+pub const DEEP_LINK_CALLBACK: &str = "kanka-link://oauth/callback";
 /// The host of Kanka's own server (its OAuth endpoints moved there in 2026, KANKA-NOTES.md).
 pub const KANKA_HOST: &str = "app.kanka.io";
 /// The one localhost port Kanka Link proposes for kanka.io: Kanka matches the redirect exactly,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::{Mutex, MutexGuard};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stored};
 
 /// Longer than any one holder needs: a token request is bounded at 30 seconds.
 const WAIT_LIMIT: Duration = Duration::from_secs(120);
@@ -55,7 +55,7 @@ impl ConnectionLock {
     }
 
     fn failed(&self, e: std::io::Error) -> Error {
-        Error::Storage { path: self.path.clone(), detail: e.to_string() }
+        Error::Storage { what: Stored::LockFile, path: Some(self.path.clone()), detail: e.to_string() }
     }
 }
 

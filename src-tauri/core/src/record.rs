@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::api::Account;
-use crate::error::{Error, ErrorInfo, Result, json_problem};
+use crate::error::{Error, ErrorInfo, Result, Stored, json_problem};
 use crate::files;
 use crate::lock::LockGuard;
 use crate::token_endpoint::MAX_LIFETIME;
@@ -205,15 +205,15 @@ impl RecordFile {
     pub fn save(&self, _lock: &LockGuard<'_>, record: &Record) -> Result<()> {
         let record = Record { version: FORMAT_VERSION, ..record.clone() };
         let json = serde_json::to_vec_pretty(&record).expect("a record serialises");
-        files::write_atomically(&self.path, &json)
+        files::write_atomically(Stored::StatusFile, &self.path, &json)
     }
 
     pub fn remove(&self, _lock: &LockGuard<'_>) -> Result<()> {
-        files::remove(&self.path)
+        files::remove(Stored::StatusFile, &self.path)
     }
 
     fn failed(&self, detail: String) -> Error {
-        Error::Storage { path: self.path.clone(), detail }
+        Error::Storage { what: Stored::StatusFile, path: Some(self.path.clone()), detail }
     }
 }
 

@@ -10,6 +10,7 @@ mod keychain;
 mod keychain_faults;
 mod loopback;
 mod rotation_faults;
+mod settings;
 mod setup_check;
 mod sign_in;
 mod timer;
