@@ -21,14 +21,10 @@ export const CRATES = [
   {
     name: 'kanka-link-core',
     root: 'src-tauri/core/src/lib.rs',
-    // `Linker` holds the pair the keychain has not taken yet (keep.rs's `Unsaved`, `HeldMark`),
-    // and keep.rs's functions are methods on `Linker`. The store extraction (issue 14, part 2)
-    // gives keeping one store to work on instead of the whole engine, and this goes.
-    // (The other behaviour modules, connect.rs, refresh.rs and timer.rs, reach one another only
+    // None since the store (store/: keychain items, record, lock, the unsaved pair) stands apart
+    // from the engine. (The flows, connect.rs, refresh.rs and timer.rs, still reach one another
     // through methods on `Linker`, which no `use` names: this check does not see those.)
-    allowed: [
-      'keep -> linker -> keep',
-    ],
+    allowed: [],
   },
   {
     name: 'kanka-link (kanka-link)',

@@ -175,7 +175,9 @@ impl Linker {
         let secret = self.client_secret().await?;
         token_endpoint::probe_client(&self.inner.http, &self.inner.config, &secret).await?;
         if self.record().last_error.is_some_and(|e| e.code == ErrorCode::InvalidClient) {
-            self.update_record(|r| r.last_error = r.last_error.take().filter(|e| e.code != ErrorCode::InvalidClient))
+            self.inner
+                .store
+                .update(|r| r.last_error = r.last_error.take().filter(|e| e.code != ErrorCode::InvalidClient))
                 .await?;
         }
         Ok(())
@@ -214,7 +216,9 @@ impl Linker {
         if result.is_ok() {
             let passed = digest.clone();
             let remembered = self
-                .update_record(|r| {
+                .inner
+                .store
+                .update(|r| {
                     r.setup_passed = passed;
                     r.last_error = r.last_error.take().filter(|e| !e.code.is_setup_problem());
                 })
@@ -249,7 +253,7 @@ impl Linker {
         let (_, result, digest) = self.run_setup_check().await;
         match result {
             Err(e) if e.code().is_unanswered_check() => {
-                let record = self.inner.record_file.load().unwrap_or_else(|_| self.record());
+                let record = self.inner.store.latest();
                 match (digest, record.setup_passed) {
                     (Some(now), Some(passed)) if now == passed => {
                         tracing::warn!("the setup check got no answer ({e}); these settings passed before");

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use oauth2::{AccessToken, RefreshToken};
+use oauth2::AccessToken;
 
 use crate::api::{self, Account};
 use crate::authorize::{AuthorizationRequest, PendingAuthorization, state_digest};
@@ -12,7 +12,6 @@ use crate::callback::{self, Answer, Callback};
 use crate::clock::millis;
 use crate::config::Redirect;
 use crate::error::{Error, Result};
-use crate::keychain::Item;
 use crate::linker::Linker;
 use crate::loopback;
 use crate::record::{AttemptEnd, ClosedAttempt, fingerprint};
@@ -65,7 +64,7 @@ impl Linker {
         if let Some(pending) = self.inner.pending.lock().unwrap().as_ref() {
             return Ok(request(pending));
         }
-        let Some(stored) = self.inner.keychain.read(Item::PendingAuthorization).await? else {
+        let Some(stored) = self.inner.store.pending_sign_in().await? else {
             return Ok(None);
         };
         Ok(request(&PendingAuthorization::from_keychain(&stored)?))
@@ -79,8 +78,8 @@ impl Linker {
             Some(pending) => Some(pending),
             None => self
                 .inner
-                .keychain
-                .read(Item::PendingAuthorization)
+                .store
+                .pending_sign_in()
                 .await?
                 .and_then(|text| PendingAuthorization::from_keychain(&text).ok()),
         };
@@ -88,13 +87,15 @@ impl Linker {
             state_digest: state_digest(pending.state.secret()),
             ended: AttemptEnd::Cancelled,
         });
-        self.inner.keychain.delete(Item::PendingAuthorization).await?;
+        self.inner.store.forget_pending_sign_in().await?;
         self.end_attempt();
-        self.update_record(|r| {
-            r.end_wait(closed);
-            r.last_error = None;
-        })
-        .await?;
+        self.inner
+            .store
+            .update(|r| {
+                r.end_wait(closed);
+                r.last_error = None;
+            })
+            .await?;
         tracing::info!("sign-in cancelled");
         Ok(self.status())
     }
@@ -169,13 +170,15 @@ impl Linker {
             }
             _ => None,
         };
-        self.inner.keychain.write(Item::PendingAuthorization, pending.to_keychain()).await?;
+        self.inner.store.save_pending_sign_in(pending.to_keychain()).await?;
         let attempt = self.end_attempt();
-        self.update_record(|r| {
-            r.pending_until = Some(pending.expires_at);
-            r.last_error = None;
-        })
-        .await?;
+        self.inner
+            .store
+            .update(|r| {
+                r.pending_until = Some(pending.expires_at);
+                r.last_error = None;
+            })
+            .await?;
         if let Some(listeners) = listeners {
             self.serve_loopback(listeners, attempt);
         }
@@ -227,11 +230,13 @@ impl Linker {
         tracing::info!("sign-in expired without an answer from Kanka");
         // The keychain may be gone by now; the record still says the wait is over.
         *self.inner.pending.lock().unwrap() = None;
-        let _ = self.inner.keychain.delete(Item::PendingAuthorization).await;
+        let _ = self.inner.store.forget_pending_sign_in().await;
         self.end_attempt();
         let expired = Error::AuthorizationExpired.info();
         if let Err(e) = self
-            .update_record(|r| {
+            .inner
+            .store
+            .update(|r| {
                 r.end_wait(digest.map(|state_digest| ClosedAttempt { state_digest, ended: AttemptEnd::Expired }));
                 r.last_error = Some(expired);
             })
@@ -249,7 +254,7 @@ impl Linker {
         self.end_attempt();
         let answered = ClosedAttempt { state_digest: digest, ended: AttemptEnd::Answered };
         let spent = async {
-            let forgotten = self.inner.keychain.delete(Item::PendingAuthorization).await;
+            let forgotten = self.inner.store.forget_pending_sign_in().await;
             if let Err(e) = &forgotten {
                 // Harmless: Kanka takes a code once, and the entry expires with the attempt.
                 tracing::warn!("the spent sign-in stays in the keychain: {e}");
@@ -264,25 +269,24 @@ impl Linker {
         let exchanged = async {
             let code = code?;
             let secret = self.client_secret().await?;
-            let guard = self.inner.lock.acquire().await?;
+            let guard = self.inner.store.lock().await?;
             // What the new pair replaces, read before Kanka issues it: should the keychain refuse
-            // the pair, it is saved later only over this one (keep.rs). A keychain that cannot be
+            // the pair, it is saved later only over this one (store/keep.rs). A keychain that cannot be
             // read fails here, before the code is spent.
-            let replaces =
-                self.inner.keychain.read(Item::RefreshToken).await?.map(|token| fingerprint(&RefreshToken::new(token)));
+            let replaces = self.inner.store.refresh_token().await?.map(|token| fingerprint(&token));
             let now = self.inner.clock.now();
             let requested = Instant::now();
             let grant =
                 token_endpoint::exchange_code(&self.inner.http, config, &secret, code, pending.verifier, now).await?;
             let exchanged = Instant::now();
             let token = grant.access_token.clone();
-            self.store_grant(&guard, grant, replaces, None, Some(answered.clone())).await?;
+            self.inner.store.store_grant(&guard, grant, replaces, None, Some(answered.clone())).await?;
             Ok((token, exchanged - requested, exchanged.elapsed()))
         };
         // The spent entry leaves the keychain while Kanka answers.
         let ((), result) = tokio::join!(spent, exchanged);
         if result.is_err() {
-            self.update_record(|r| r.end_wait(Some(answered))).await?;
+            self.inner.store.update(|r| r.end_wait(Some(answered))).await?;
         }
         result
     }
@@ -302,7 +306,7 @@ impl Linker {
                 };
             }
         }
-        let record = self.inner.record_file.load().unwrap_or_else(|_| self.record());
+        let record = self.inner.store.latest();
         let waiting = record.pending_until.is_some_and(|until| until > self.inner.clock.now());
         let refusal = || match &record.closed_attempt {
             Some(attempt) if attempt.state_digest == digest => attempt.refusal(),
@@ -312,7 +316,7 @@ impl Linker {
             return Err(refusal());
         }
         // Started before a restart: only the keychain knows it.
-        let Some(stored) = self.inner.keychain.read(Item::PendingAuthorization).await? else {
+        let Some(stored) = self.inner.store.pending_sign_in().await? else {
             return Err(refusal());
         };
         let pending = PendingAuthorization::from_keychain(&stored)?;
@@ -337,19 +341,21 @@ impl Linker {
             match api::fetch_profile(&self.inner.http, &self.inner.config, &token).await {
                 Ok(account) => {
                     let known = account.clone();
-                    self.update_record(|r| {
-                        if let Some(connection) = r.connection.as_mut() {
-                            connection.account = Some(known);
-                        }
-                    })
-                    .await?;
+                    self.inner
+                        .store
+                        .update(|r| {
+                            if let Some(connection) = r.connection.as_mut() {
+                                connection.account = Some(known);
+                            }
+                        })
+                        .await?;
                     return Ok(account);
                 }
                 Err(Error::Unauthorized) if !refreshed => {
                     refreshed = true;
                     self.refresh(Reason::Now).await?;
                 }
-                Err(Error::Unauthorized) => return Err(self.end_connection(&Error::Unauthorized).await),
+                Err(Error::Unauthorized) => return Err(self.inner.store.end_connection(&Error::Unauthorized).await),
                 Err(e) => return Err(e),
             }
         }
@@ -358,15 +364,14 @@ impl Linker {
     /// The access token in use: one the keychain has not taken yet, else the keychain's. Only
     /// for the API it was issued for.
     pub(crate) async fn current_access_token(&self) -> Result<AccessToken> {
-        if let Some(unsaved) = self.inner.unsaved.lock().unwrap().as_ref() {
-            return Ok(unsaved.grant.access_token.clone());
-        }
-        if let Some(ended) = self.record().connection.and_then(|c| self.bound_elsewhere(&c)) {
+        if !self.inner.store.has_unsaved()
+            && let Some(ended) = self.record().connection.and_then(|c| self.bound_elsewhere(&c))
+        {
             return Err(ended);
         }
-        match self.inner.keychain.read(Item::AccessToken).await? {
-            Some(token) => Ok(AccessToken::new(token)),
-            None => Err(self.end_connection(&Error::NotConnected).await),
+        match self.inner.store.access_token().await? {
+            Some(token) => Ok(token),
+            None => Err(self.inner.store.end_connection(&Error::NotConnected).await),
         }
     }
 }

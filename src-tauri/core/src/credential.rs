@@ -10,7 +10,6 @@ use serde::{Serialize, Serializer};
 use crate::api::Account;
 use crate::error::{Error, Result};
 use crate::linker::Linker;
-use crate::record::lifetime_end;
 
 /// A valid access token and what goes with it. Serialised (`kanka-link token --json`) as
 /// `{"token": "…", "expires_at": "2027-11-28T12:00:00Z", "account": {"id": 1, "name": "…"},
@@ -51,12 +50,12 @@ impl Linker {
         };
         // A renewed pair the keychain has not taken yet: its own expiry (the record still
         // describes the pair it replaces).
-        if let Some(unsaved) = self.inner.unsaved.lock().unwrap().as_ref()
-            && unsaved.grant.access_token.secret() == token.secret()
+        if let Some(unsaved) = self.inner.store.unsaved_view()
+            && unsaved.access_token.secret() == token.secret()
         {
             return Ok(Credential {
-                expires_at: lifetime_end(unsaved.grant.obtained_at, unsaved.grant.lifetime),
-                account: unsaved.account.clone(),
+                expires_at: unsaved.expires_at,
+                account: unsaved.account,
                 api_url: api_url(None),
                 token,
             });

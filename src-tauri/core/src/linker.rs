@@ -1,14 +1,13 @@
-//! The engine: one `Linker` per Kanka server and client. It owns the keychain entries, the record
-//! file and the status channel; the sign-in, refresh and timer modules add its behaviour.
+//! The engine: one `Linker` per Kanka server and client. It owns the connection's store (store/:
+//! keychain items, record, lock, an unsaved pair) and the status channel; the sign-in, refresh
+//! and timer modules add its behaviour as flows over the store.
 
-use std::path::PathBuf;
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oauth2::ClientSecret;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use url::Url;
@@ -19,11 +18,9 @@ use crate::config::Config;
 use crate::error::{Error, ErrorInfo, Result};
 use crate::files::Paths;
 use crate::http::Http;
-use crate::keep::{HeldMark, Unsaved};
-use crate::keychain::{Item, Keychain};
-use crate::lock::{ConnectionLock, LockGuard};
-use crate::record::{Connection, Record, RecordFile};
+use crate::record::{Connection, Record};
 use crate::status::{Activity, State, Status};
+use crate::store::Store;
 
 /// How long a notice stays in the status.
 const NOTICE_TIME: Duration = Duration::from_secs(20);
@@ -36,13 +33,9 @@ pub struct Linker {
 
 pub(crate) struct Inner {
     pub config: Config,
-    pub keychain: Keychain,
     pub http: Http,
     pub clock: Arc<dyn Clock>,
-    pub record_file: RecordFile,
-    pub lock: ConnectionLock,
-    /// The record as last read or written by this process.
-    pub record: Mutex<Record>,
+    pub store: Store,
     pub activity: Mutex<Activity>,
     pub status: watch::Sender<Status>,
     /// Tells the refresh timer that the connection changed under it.
@@ -55,12 +48,6 @@ pub(crate) struct Inner {
     /// The sign-in in progress as this process started it (the keychain holds it too): Kanka's
     /// answer is checked without a keychain read.
     pub pending: Mutex<Option<PendingAuthorization>>,
-    /// A pair the server issued that the keychain did not take yet (keep.rs). Used, and saved
-    /// again, until the keychain accepts it, because the server has already revoked the pair
-    /// before it.
-    pub unsaved: Mutex<Option<Unsaved>>,
-    /// Locked while this process holds an unsaved pair, so other processes know (keep.rs).
-    pub held_mark: PathBuf,
     /// Passing failures in a row, of the timer and of "Refresh now" alike: the backoff's count.
     pub failures: AtomicU32,
     /// A passing notice, and how many were shown (so an old one's timer clears only its own).
@@ -79,34 +66,32 @@ pub struct DisconnectNotice {
 impl Linker {
     /// Reads only the record file: opening is cheap and touches neither keychain nor network.
     pub fn open(config: Config, paths: &Paths, clock: Arc<dyn Clock>) -> Linker {
-        let scope = config.scope();
-        let id: String = Sha256::digest(scope.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
-        let record_file = RecordFile::new(paths.data_dir.join(format!("connection-{id}.json")));
-        let lock = ConnectionLock::new(paths.data_dir.join(format!("connection-{id}.lock")));
-        let record = record_file.load().unwrap_or_else(|e| Record { last_error: Some(e.info()), ..Record::default() });
-        let status = Status::derive(&record, Activity::Idle, clock.now());
+        let store = Store::open(&paths.data_dir, &config.scope(), config.api_url.clone(), clock.clone());
+        let status = Status::derive(&store.record(), Activity::Idle, clock.now());
         let linker = Linker {
             inner: Arc::new(Inner {
-                keychain: Keychain::new(&scope),
                 http: Http::new(config.request_timeout),
                 clock,
-                record_file,
-                lock,
-                record: Mutex::new(record),
+                store,
                 activity: Mutex::default(),
                 status: watch::channel(status).0,
                 changed: Notify::new(),
                 attempt: watch::channel(0).0,
                 callback_gate: tokio::sync::Mutex::new(()),
                 pending: Mutex::default(),
-                unsaved: Mutex::default(),
-                held_mark: HeldMark::path(&paths.data_dir, &id),
                 failures: AtomicU32::new(0),
                 notice: Mutex::default(),
                 loopback: Mutex::default(),
                 config,
             }),
         };
+        // Every change of the record shows in the status. Weak: the store is part of the engine.
+        let engine = Arc::downgrade(&linker.inner);
+        linker.inner.store.on_change(Box::new(move || {
+            if let Some(inner) = engine.upgrade() {
+                Linker { inner }.publish();
+            }
+        }));
         // The status as `publish` derives it, tokens bound to another API included.
         linker.publish();
         linker
@@ -127,37 +112,33 @@ impl Linker {
 
     /// Reads the record again, for a process that wants what another one wrote.
     pub fn reload(&self) -> Status {
-        match self.inner.record_file.load() {
-            Ok(record) => *self.inner.record.lock().unwrap() = record,
-            Err(e) => self.inner.record.lock().unwrap().last_error = Some(e.info()),
-        }
-        self.publish();
+        self.inner.store.reload();
         self.status()
     }
 
     /// Keeps the client secret in the keychain, for when it is not in the environment.
     pub async fn save_client_secret(&self, secret: ClientSecret) -> Result<()> {
-        self.inner.keychain.write(Item::ClientSecret, secret.into_secret()).await
+        self.inner.store.save_client_secret(secret).await
     }
 
     /// Whether the keychain holds a client secret for this server and client.
     pub async fn client_secret_saved(&self) -> Result<bool> {
-        Ok(self.inner.keychain.read(Item::ClientSecret).await?.is_some())
+        Ok(self.inner.store.client_secret().await?.is_some())
+    }
+
+    /// For a process about to exit (the command line): a pair only this process holds is saved,
+    /// trying `attempts` times; if the keychain still refuses, the connection is marked lost with
+    /// the reason, and that is the error (store/keep.rs).
+    pub async fn settle(&self, attempts: u32, pause: Duration) -> Result<()> {
+        self.inner.store.settle(attempts, pause).await
     }
 
     /// Forgets the connection: every keychain entry of the account and its record. Kanka has
     /// no revocation endpoint, so the notice says where the user can revoke the app.
     pub async fn disconnect(&self) -> Result<DisconnectNotice> {
-        let guard = self.inner.lock.acquire().await?;
-        for item in [Item::PendingAuthorization, Item::AccessToken, Item::RefreshToken] {
-            self.inner.keychain.delete(item).await?;
-        }
-        *self.inner.unsaved.lock().unwrap() = None;
+        self.inner.store.forget().await?;
         *self.inner.pending.lock().unwrap() = None;
-        self.inner.record_file.remove(&guard)?;
-        *self.inner.record.lock().unwrap() = Record::default();
         *self.inner.activity.lock().unwrap() = Activity::Idle;
-        drop(guard);
         self.inner.attempt.send_modify(|n| *n += 1);
         self.inner.changed.notify_one();
         self.publish();
@@ -172,30 +153,7 @@ impl Linker {
     }
 
     pub(crate) fn record(&self) -> Record {
-        self.inner.record.lock().unwrap().clone()
-    }
-
-    /// Reads, changes and writes the record under the connection lock.
-    pub(crate) async fn update_record(&self, change: impl FnOnce(&mut Record)) -> Result<Record> {
-        let guard = self.inner.lock.acquire().await?;
-        self.update_record_locked(&guard, change)
-    }
-
-    pub(crate) fn update_record_locked(
-        &self,
-        guard: &LockGuard<'_>,
-        change: impl FnOnce(&mut Record),
-    ) -> Result<Record> {
-        // Another process may have written since; a damaged file yields to what we know.
-        let mut record = self.inner.record_file.load().unwrap_or_else(|_| self.record());
-        change(&mut record);
-        // The persisted status changes here, in whichever process: a state that needs the user
-        // is announced, and remembered in the same write.
-        crate::notify::follow(&mut record, self.inner.clock.now());
-        self.inner.record_file.save(guard, &record)?;
-        *self.inner.record.lock().unwrap() = record.clone();
-        self.publish();
-        Ok(record)
+        self.inner.store.record()
     }
 
     /// Shows an error in the status and keeps it in the record; the connection itself is not
@@ -207,9 +165,8 @@ impl Linker {
             return;
         }
         let info = error.info();
-        if self.update_record(|r| r.last_error = Some(info.clone())).await.is_err() {
-            self.inner.record.lock().unwrap().last_error = Some(info);
-            self.publish();
+        if self.inner.store.update(|r| r.last_error = Some(info.clone())).await.is_err() {
+            self.inner.store.show_error(info);
         }
     }
 
@@ -290,17 +247,19 @@ impl Linker {
     /// A connection from before tokens were bound to their API is bound to the one in use.
     pub(crate) async fn bind_to_api(&self) -> Result<()> {
         let api_url = self.inner.config.api_url.clone();
-        self.update_record(|r| {
-            if let Some(connection) = r.connection.as_mut().filter(|c| c.api_url.is_none()) {
-                connection.api_url = Some(api_url);
-            }
-        })
-        .await?;
+        self.inner
+            .store
+            .update(|r| {
+                if let Some(connection) = r.connection.as_mut().filter(|c| c.api_url.is_none()) {
+                    connection.api_url = Some(api_url);
+                }
+            })
+            .await?;
         Ok(())
     }
 
     pub(crate) fn publish(&self) {
-        let record = self.inner.record.lock().unwrap().clone();
+        let record = self.record();
         let activity = *self.inner.activity.lock().unwrap();
         let mut status = Status::derive(&record, activity, self.inner.clock.now());
         if let Some(ended) = record.connection.as_ref().and_then(|c| self.bound_elsewhere(c))
@@ -323,8 +282,8 @@ impl Linker {
         if let Some(secret) = &self.inner.config.client_secret {
             return Ok(secret.clone());
         }
-        match self.inner.keychain.read(Item::ClientSecret).await? {
-            Some(secret) => Ok(ClientSecret::new(secret)),
+        match self.inner.store.client_secret().await? {
+            Some(secret) => Ok(secret),
             None => Err(Error::MissingClientSecret { client_id: self.inner.config.client_id.to_string() }),
         }
     }

@@ -1,7 +1,7 @@
 //! Desktop notifications when a connection needs the user, so it never lapses unseen: the
 //! window may be closed for months while the login check (`kanka-link refresh --if-due`) or
-//! another program keeps the tokens. Decided where the record is written (linker.rs,
-//! `update_record_locked`), so every process that changes the persisted status notifies, and the
+//! another program keeps the tokens. Decided where the record is written (store/mod.rs,
+//! `Store::update_locked`), so every process that changes the persisted status notifies, and the
 //! record remembers what was last notified: one notification per change of state, none at each
 //! start, and a connection that is fine again clears it, so the next problem notifies again.
 

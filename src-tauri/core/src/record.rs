@@ -48,7 +48,7 @@ pub struct Record {
 pub enum Attention {
     /// Kanka no longer accepts the tokens (or they were lost): only a sign-in helps.
     ReconnectNeeded,
-    /// Kanka renewed the tokens and the keychain did not take them (keep.rs).
+    /// Kanka renewed the tokens and the keychain did not take them (store/keep.rs).
     TokensNotSaved,
     /// The token expires soon and no refresh has succeeded since one was due.
     ExpiringSoon,

@@ -1,21 +1,19 @@
 //! Refreshing. Kanka rotates refresh tokens: once it answers, the old pair is revoked, so the new
-//! pair goes to the keychain first and nothing else happens in between (keep.rs). One refresh at
+//! pair goes to the keychain first and nothing else happens in between (store/keep.rs). One refresh at
 //! a time across processes: under the connection lock, after reading the keychain again, because
 //! another process may have refreshed already.
 
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use oauth2::{AccessToken, RefreshToken};
+use oauth2::AccessToken;
 
 use crate::clock::millis;
 use crate::error::{Error, Result};
-use crate::keep::Saved;
-use crate::keychain::Item;
 use crate::linker::Linker;
-use crate::lock::LockGuard;
-use crate::record::{Connection, fingerprint};
+use crate::record::fingerprint;
 use crate::status::{Activity, Status};
+use crate::store::{Saved, reconnect_error};
 use crate::token_endpoint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,16 +64,14 @@ impl Linker {
 
     pub(crate) async fn refresh(&self, reason: Reason) -> Result<()> {
         let believed = self.record().connection.map(|c| c.fingerprint);
-        let guard = self.inner.lock.acquire().await?;
+        let guard = self.inner.store.lock().await?;
         // A pair the keychain refused earlier comes first: the token it replaced is revoked, so
         // it is never sent again. Just saved, the pair is as fresh as a refresh would make it.
-        match self.save_unsaved_locked(&guard).await? {
+        match self.inner.store.save_unsaved_locked(&guard).await? {
             Saved::Kept => return Ok(()),
             Saved::Nothing | Saved::Superseded => {}
         }
-        let record = self.inner.record_file.load()?;
-        *self.inner.record.lock().unwrap() = record.clone();
-        self.publish();
+        let record = self.inner.store.reload_locked(&guard)?;
         let Some(connection) = record.connection else {
             return Err(Error::NotConnected);
         };
@@ -85,14 +81,13 @@ impl Linker {
         if let Some(ended) = self.bound_elsewhere(&connection) {
             return Err(ended);
         }
-        if self.held_elsewhere() {
+        if self.inner.store.held_elsewhere() {
             return Err(Error::TokensHeldElsewhere);
         }
-        let Some(stored) = self.inner.keychain.read(Item::RefreshToken).await? else {
+        let Some(stored) = self.inner.store.refresh_token().await? else {
             let cause = "The tokens are no longer in the keychain.";
-            return Err(self.end_connection_locked(&guard, cause));
+            return Err(self.inner.store.end_connection_locked(&guard, cause));
         };
-        let stored = RefreshToken::new(stored);
         // Out of step after a crash between the keychain write and the record write.
         let in_step = connection.describes(&stored);
         // A refresh with this very token was sent and its answer never kept (a crash, a timeout):
@@ -107,7 +102,7 @@ impl Linker {
         }
         let secret = self.client_secret().await?;
         let sent = fingerprint(&stored);
-        self.update_record_locked(&guard, |r| r.refresh_sent = Some(sent.clone()))?;
+        self.inner.store.update_locked(&guard, |r| r.refresh_sent = Some(sent.clone()))?;
         self.set_activity(Activity::Refreshing);
         let now = self.inner.clock.now();
         let requested = Instant::now();
@@ -116,7 +111,7 @@ impl Linker {
         self.set_activity(Activity::Idle);
         match result {
             Ok(grant) => {
-                self.store_grant(&guard, grant, Some(sent), connection.account, None).await?;
+                self.inner.store.store_grant(&guard, grant, Some(sent), connection.account, None).await?;
                 tracing::info!(
                     "refreshed (token request {}, keychain and status file {}); next refresh at {}",
                     millis(answered - requested),
@@ -125,57 +120,25 @@ impl Linker {
                 );
                 Ok(())
             }
-            Err(Error::InvalidGrant { .. }) if interrupted => Err(self.end_connection_locked(
+            Err(Error::InvalidGrant { .. }) if interrupted => Err(self.inner.store.end_connection_locked(
                 &guard,
                 "An earlier refresh was cut off after Kanka had already renewed the tokens, so the renewed \
                  tokens never reached the keychain.",
             )),
-            Err(e @ Error::InvalidGrant { .. }) => Err(self.end_connection_locked(&guard, &e.to_string())),
+            Err(e @ Error::InvalidGrant { .. }) => Err(self.inner.store.end_connection_locked(&guard, &e.to_string())),
             // Refused before it was processed: nothing was rotated. league/oauth2-server 9
             // (`RefreshTokenGrant::respondToAccessTokenRequest`) authenticates the client
             // (`validateClient`) before it reads the refresh token, so `invalid_client` means the
             // token was not even looked at: the connection stays, the settings need fixing.
             Err(e @ (Error::InvalidClient | Error::InvalidRequest { .. } | Error::RateLimited { .. })) => {
-                self.update_record_locked(&guard, |r| r.refresh_sent = None)?;
+                self.inner.store.update_locked(&guard, |r| r.refresh_sent = None)?;
                 Err(e)
             }
             Err(e) => Err(e),
         }
     }
 
-    /// The connection cannot work without the user any more. Who it was stays on show.
-    pub(crate) async fn end_connection(&self, cause: &Error) -> Error {
-        match self.inner.lock.acquire().await {
-            Ok(guard) => self.end_connection_locked(&guard, &cause.to_string()),
-            Err(e) => e,
-        }
-    }
-
-    pub(crate) fn end_connection_locked(&self, guard: &LockGuard<'_>, cause: &str) -> Error {
-        let Some(connection) = self.record().connection else {
-            return Error::NotConnected;
-        };
-        let ended = reconnect_error(&connection, cause);
-        tracing::warn!("connection ended: {cause}");
-        let info = ended.info();
-        let saved = self.update_record_locked(guard, |r| {
-            if let Some(connection) = r.connection.as_mut() {
-                connection.reconnect_needed = true;
-            }
-            r.refresh_sent = None;
-            r.last_error = Some(info);
-        });
-        match saved {
-            Ok(_) => ended,
-            Err(e) => e,
-        }
-    }
-
     pub(crate) fn expires_at(&self) -> Option<DateTime<Utc>> {
         self.record().connection.map(|c| c.expires_at)
     }
-}
-
-fn reconnect_error(connection: &Connection, reason: &str) -> Error {
-    Error::ReconnectNeeded { account: connection.account.as_ref().map(|a| a.name.clone()), reason: reason.to_owned() }
 }

@@ -84,7 +84,7 @@ impl Linker {
         };
         // A pair the keychain refused is tried again whatever the connection's state, a first
         // sign-in's included: it may be the only copy.
-        if self.has_unsaved() {
+        if self.inner.store.has_unsaved() {
             return Some(retry_at.unwrap_or(now));
         }
         let record = self.record();
@@ -153,7 +153,7 @@ impl Linker {
         self.inner.failures.store(0, Ordering::SeqCst);
         self.set_activity(Activity::Idle);
         if self.record().last_error.is_some_and(|e| e.code.is_transient())
-            && let Err(e) = self.update_record(|r| r.last_error = None).await
+            && let Err(e) = self.inner.store.update(|r| r.last_error = None).await
         {
             tracing::warn!("could not clear the last error: {e}");
         }

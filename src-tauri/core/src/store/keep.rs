@@ -15,10 +15,13 @@ use std::time::Duration;
 
 use oauth2::RefreshToken;
 
+use chrono::{DateTime, Utc};
+use oauth2::AccessToken;
+
+use super::Store;
 use crate::api::Account;
 use crate::error::{Error, Result};
 use crate::keychain::Item;
-use crate::linker::Linker;
 use crate::lock::LockGuard;
 use crate::record::{ClosedAttempt, Connection, fingerprint, lifetime_end};
 use crate::token_endpoint::TokenGrant;
@@ -35,6 +38,14 @@ pub(crate) struct Unsaved {
     mark: Option<HeldMark>,
 }
 
+/// What another program is told about an unsaved pair: its own expiry and account (the record
+/// still describes the pair it replaces).
+pub(crate) struct UnsavedView {
+    pub access_token: AccessToken,
+    pub expires_at: DateTime<Utc>,
+    pub account: Option<Account>,
+}
+
 /// What became of an unsaved pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Saved {
@@ -47,7 +58,7 @@ pub(crate) enum Saved {
     Superseded,
 }
 
-impl Linker {
+impl Store {
     /// Keeps a pair from the server: refresh token, then access token, then the record. When the
     /// keychain refuses, the pair stays in memory, marked as held, and `TokensNotSaved` says so.
     /// `replaces` is the fingerprint of the refresh token the keychain held before.
@@ -67,12 +78,12 @@ impl Linker {
             let detail = e.to_string().trim_end_matches('.').to_owned();
             tracing::warn!("the keychain did not take the new pair; kept in memory: {detail}");
             if pair.mark.is_none() {
-                pair.mark = HeldMark::take(&self.inner.held_mark);
+                pair.mark = HeldMark::take(&self.held_mark);
             }
-            *self.inner.unsaved.lock().unwrap() = Some(pair);
+            *self.unsaved.lock().unwrap() = Some(pair);
             return Err(Error::TokensNotSaved { detail });
         }
-        *self.inner.unsaved.lock().unwrap() = None;
+        *self.unsaved.lock().unwrap() = None;
         // The mark goes with `pair`, once the record describes the saved pair.
         self.record_pair(guard, &pair.grant, pair.account, pair.sign_in)
     }
@@ -83,15 +94,15 @@ impl Linker {
         let Some((own, replaces)) = self.unsaved_fingerprints() else {
             return Ok(Saved::Nothing);
         };
-        let current = self.inner.keychain.read(Item::RefreshToken).await.map_err(not_saved)?;
+        let current = self.keychain.read(Item::RefreshToken).await.map_err(not_saved)?;
         let current = current.map(|token| fingerprint(&RefreshToken::new(token)));
         // Our own refresh token already there: a write that stopped halfway, to be finished.
         if current != replaces && current.as_ref() != Some(&own) {
             tracing::warn!("a pair the keychain refused earlier was dropped: the keychain holds another one by now");
-            *self.inner.unsaved.lock().unwrap() = None;
+            *self.unsaved.lock().unwrap() = None;
             return Ok(Saved::Superseded);
         }
-        let Some(pair) = self.inner.unsaved.lock().unwrap().take() else {
+        let Some(pair) = self.unsaved.lock().unwrap().take() else {
             return Ok(Saved::Nothing);
         };
         self.keep(guard, pair).await?;
@@ -104,12 +115,21 @@ impl Linker {
         if !self.has_unsaved() {
             return Ok(Saved::Nothing);
         }
-        let guard = self.inner.lock.acquire().await?;
+        let guard = self.lock().await?;
         self.save_unsaved_locked(&guard).await
     }
 
     pub(crate) fn has_unsaved(&self) -> bool {
-        self.inner.unsaved.lock().unwrap().is_some()
+        self.unsaved.lock().unwrap().is_some()
+    }
+
+    /// The unsaved pair, if any, as another program may use it.
+    pub(crate) fn unsaved_view(&self) -> Option<UnsavedView> {
+        self.unsaved.lock().unwrap().as_ref().map(|unsaved| UnsavedView {
+            access_token: unsaved.grant.access_token.clone(),
+            expires_at: lifetime_end(unsaved.grant.obtained_at, unsaved.grant.lifetime),
+            account: unsaved.account.clone(),
+        })
     }
 
     /// For a process about to exit (the command line): a pair only this process holds is saved,
@@ -123,15 +143,15 @@ impl Linker {
                 return Ok(());
             }
             if attempt > 0 {
-                self.inner.clock.sleep(pause).await;
+                self.clock.sleep(pause).await;
             }
             if let Err(e) = self.save_unsaved().await {
                 last = Some(e);
             }
         }
         let Some(error) = last.filter(|_| self.has_unsaved()) else { return Ok(()) };
-        let guard = self.inner.lock.acquire().await?;
-        *self.inner.unsaved.lock().unwrap() = None;
+        let guard = self.lock().await?;
+        *self.unsaved.lock().unwrap() = None;
         let cause = format!(
             "Kanka renewed the tokens, but the keychain did not take them ({}), so the renewed tokens were \
              lost when this command ended and the ones before no longer work.",
@@ -143,16 +163,16 @@ impl Linker {
     /// Whether another process holds a pair it could not save: then the one in the keychain is
     /// already revoked at Kanka, and sending it would end the connection.
     pub(crate) fn held_elsewhere(&self) -> bool {
-        !self.has_unsaved() && HeldMark::held(&self.inner.held_mark)
+        !self.has_unsaved() && HeldMark::held(&self.held_mark)
     }
 
     fn unsaved_fingerprints(&self) -> Option<(String, Option<String>)> {
-        let unsaved = self.inner.unsaved.lock().unwrap();
+        let unsaved = self.unsaved.lock().unwrap();
         unsaved.as_ref().map(|u| (fingerprint(&u.grant.refresh_token), u.replaces.clone()))
     }
 
     async fn write_pair(&self, grant: &TokenGrant) -> Result<()> {
-        let keychain = &self.inner.keychain;
+        let keychain = &self.keychain;
         keychain.write(Item::RefreshToken, grant.refresh_token.secret().clone()).await?;
         keychain.write(Item::AccessToken, grant.access_token.secret().clone()).await
     }
@@ -171,9 +191,9 @@ impl Linker {
             expires_at: lifetime_end(grant.obtained_at, grant.lifetime),
             reconnect_needed: false,
             fingerprint: fingerprint(&grant.refresh_token),
-            api_url: Some(self.inner.config.api_url.clone()),
+            api_url: Some(self.api_url.clone()),
         };
-        self.update_record_locked(guard, |r| {
+        self.update_locked(guard, |r| {
             r.connection = Some(connection);
             r.refresh_sent = None;
             r.last_error = None;
