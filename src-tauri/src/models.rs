@@ -44,8 +44,8 @@ impl std::fmt::Debug for SignInPage {
 pub struct SettingsView {
     pub values: SettingValues,
     pub origins: SettingOrigins,
-    /// The environment variable that set each value, for the form to name; `None` unless the
-    /// value came from the environment.
+    /// The environment variable that set each value, for the form to name (the page keeps no
+    /// list of them); null unless the value came from the environment.
     pub variables: SettingVariables,
     pub client_secret_saved: bool,
     pub config_file: String,

@@ -403,7 +403,7 @@ pub struct ErrorInfo {
     pub hint: Option<String>,
     /// The setting the error is about (`url`, `api_url`, `client_id`, `redirect_uri`,
     /// `client_secret`, or `config.toml` for the file as a whole), so the settings form marks its
-    /// input; `None` when it is about none.
+    /// input without reading the message; null when it is about none.
     #[serde(default)]
     pub setting: Option<String>,
     /// That setting has no value at all (a fresh install has no client id), as opposed to a

@@ -13,7 +13,7 @@ export type ErrorInfo = { code: ErrorCode, message: string, hint: string | null,
 /**
  * The setting the error is about (`url`, `api_url`, `client_id`, `redirect_uri`,
  * `client_secret`, or `config.toml` for the file as a whole), so the settings form marks its
- * input; `None` when it is about none.
+ * input without reading the message; null when it is about none.
  */
 setting: string | null, 
 /**
@@ -75,8 +75,8 @@ export type SettingVariables = { url: string | null, api_url: string | null, cli
 
 export type SettingsView = { values: SettingValues, origins: SettingOrigins, 
 /**
- * The environment variable that set each value, for the form to name; `None` unless the
- * value came from the environment.
+ * The environment variable that set each value, for the form to name (the page keeps no
+ * list of them); null unless the value came from the environment.
  */
 variables: SettingVariables, client_secret_saved: boolean, config_file: string, 
 /**
