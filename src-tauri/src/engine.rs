@@ -60,6 +60,8 @@ impl Engine {
             code: kanka_link_core::ErrorCode::NotConnected,
             message: "Kanka Link is starting.".to_owned(),
             hint: None,
+            setting: None,
+            setting_empty: false,
         };
         Engine {
             paths,

@@ -2,7 +2,7 @@
 //! carries a token; the client secret only travels inward, from the settings form.
 
 use chrono::{DateTime, Utc};
-use kanka_link_core::{AuthorizationRequest, ClientSecret, Error, ErrorInfo, Setting, Sources, kanka_rules};
+use kanka_link_core::{AuthorizationRequest, ClientSecret, Error, ErrorInfo, Origin, Setting, Sources, kanka_rules};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -13,6 +13,7 @@ pub type CommandResult<T> = Result<T, ErrorInfo>;
 /// only when no browser could be opened, for the user to copy. That address carries the
 /// sign-in's `state`, so the page gets it only when it has to show it, and `Debug` never prints it.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "SignInStarted"))]
 pub struct SignInPage {
     pub expires_at: DateTime<Utc>,
     pub url: Option<String>,
@@ -39,9 +40,13 @@ impl std::fmt::Debug for SignInPage {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SettingsView {
     pub values: SettingValues,
     pub origins: SettingOrigins,
+    /// The environment variable that set each value, for the form to name (the page keeps no
+    /// list of them); null unless the value came from the environment.
+    pub variables: SettingVariables,
     pub client_secret_saved: bool,
     pub config_file: String,
     /// What saving meant for the connection, said plainly (another server or API needs its own
@@ -50,6 +55,7 @@ pub struct SettingsView {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SettingValues {
     pub url: String,
     pub api_url: String,
@@ -57,23 +63,69 @@ pub struct SettingValues {
     pub redirect_uri: String,
 }
 
-/// Where each value came from: `environment` (read-only in the form), `file`, `default`,
-/// `keychain`; the client secret may also be `missing`.
+/// Where each value came from.
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SettingOrigins {
-    pub url: &'static str,
-    pub api_url: &'static str,
-    pub client_id: &'static str,
-    pub redirect_uri: &'static str,
-    pub client_secret: &'static str,
+    pub url: OriginKind,
+    pub api_url: OriginKind,
+    pub client_id: OriginKind,
+    pub redirect_uri: OriginKind,
+    pub client_secret: OriginKind,
+}
+
+/// Where one value came from, as the form says it ([`Origin::kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum OriginKind {
+    /// Read-only in the form: saving leaves it alone.
+    Environment,
+    File,
+    Default,
+    Keychain,
+    Input,
+    /// Only the client secret: none is set anywhere.
+    Missing,
+}
+
+impl From<&Origin> for OriginKind {
+    fn from(origin: &Origin) -> OriginKind {
+        match origin {
+            Origin::Environment(_) => OriginKind::Environment,
+            Origin::File(_) => OriginKind::File,
+            Origin::Default => OriginKind::Default,
+            Origin::Keychain => OriginKind::Keychain,
+            Origin::Input => OriginKind::Input,
+        }
+    }
+}
+
+/// The environment variable behind each value, when the environment set it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SettingVariables {
+    pub url: Option<&'static str>,
+    pub api_url: Option<&'static str>,
+    pub client_id: Option<&'static str>,
+    pub redirect_uri: Option<&'static str>,
+    pub client_secret: Option<&'static str>,
+}
+
+/// The variable that set a value, if the environment did.
+fn variable(origin: &Origin) -> Option<&'static str> {
+    match origin {
+        Origin::Environment(name) => Some(name),
+        _ => None,
+    }
 }
 
 impl SettingsView {
     pub fn new(sources: &Sources, client_secret_saved: bool, config_file: String) -> SettingsView {
         let client_secret = match &sources.client_secret {
-            Some((_, origin)) => origin.kind(),
-            None if client_secret_saved => "keychain",
-            None => "missing",
+            Some((_, origin)) => origin.into(),
+            None if client_secret_saved => OriginKind::Keychain,
+            None => OriginKind::Missing,
         };
         SettingsView {
             values: SettingValues {
@@ -83,11 +135,18 @@ impl SettingsView {
                 redirect_uri: sources.redirect_uri.value.clone(),
             },
             origins: SettingOrigins {
-                url: sources.url.origin.kind(),
-                api_url: sources.api_url.origin.kind(),
-                client_id: sources.client_id.origin.kind(),
-                redirect_uri: sources.redirect_uri.origin.kind(),
+                url: (&sources.url.origin).into(),
+                api_url: (&sources.api_url.origin).into(),
+                client_id: (&sources.client_id.origin).into(),
+                redirect_uri: (&sources.redirect_uri.origin).into(),
                 client_secret,
+            },
+            variables: SettingVariables {
+                url: variable(&sources.url.origin),
+                api_url: variable(&sources.api_url.origin),
+                client_id: variable(&sources.client_id.origin),
+                redirect_uri: variable(&sources.redirect_uri.origin),
+                client_secret: sources.client_secret.as_ref().and_then(|(_, origin)| variable(origin)),
             },
             client_secret_saved,
             config_file,
@@ -99,6 +158,7 @@ impl SettingsView {
 /// What the setup view shows: where to make a client in Kanka, its name, and the exact redirect
 /// to register. Addresses and the client id only: no secret, not even whether one is saved.
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SetupInfo {
     pub kanka_url: String,
     /// Kanka's "new client" page (`kanka_rules::new_client_page`).
@@ -147,11 +207,13 @@ impl SetupInfo {
 
 /// The settings form as submitted. An empty or absent secret keeps the saved one.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SettingsForm {
     pub url: String,
     pub api_url: String,
     pub client_id: String,
     pub redirect_uri: String,
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub client_secret: Option<ClientSecret>,
 }
 

@@ -150,9 +150,10 @@ describe("each state", () => {
     assert.equal(view.primary, "connect");
   });
 
-  test("reconnect needed without an error still says what to do", () => {
+  test("reconnect needed has no words of the window's own: the core always says why (status.rs)", () => {
     const view = show(at(connected({ state: "reconnect_needed", last_error: null })));
-    assert.equal(view.message.text, "Ada needs to sign in to Kanka again.");
+    assert.equal(view.message, null);
+    assert.deepEqual(view.actions, ["connect", "disconnect"]);
   });
 });
 
@@ -428,5 +429,16 @@ describe("news from the core that is not an error", () => {
     assert.equal(view.message.hint, "Do something about server_error. Next try: 27/11/2026, 12:00.");
     const settled = show(at(connected({ last_error: error("invalid_client"), retry_at: null })));
     assert.equal(settled.message.hint, "Do something about invalid_client.", "no retry, no promise");
+  });
+
+  test("the retry goes with the core's error, told by where the message comes from, not by its words", () => {
+    const failed = connected({ last_error: error("server_error"), retry_at: iso(1000), next_refresh_at: iso(1000) });
+    // A stray link's notice that happens to read like the error: no promise of a retry under it.
+    const lookalike = { ...error("state_mismatch"), message: failed.last_error.message, hint: null };
+    const seen = begin(at(failed), "refresh", "command");
+    const view = show(receiveStatus(seen, { ...failed, notice: lookalike }));
+    assert.equal(view.message.text, lookalike.message);
+    assert.equal(view.message.tone, "info");
+    assert.equal(view.message.hint, null);
   });
 });

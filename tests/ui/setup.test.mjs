@@ -2,7 +2,7 @@
 // check's report says, and that a fresh install sees steps rather than an error.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { importUi } from "./transpile.mjs";
+import { importUi, samples } from "./transpile.mjs";
 
 const setupModel = await importUi("setup");
 const model = await importUi("model");
@@ -20,17 +20,10 @@ const status = (state, last_error = null, extra = {}) => ({
   notice: null,
   ...extra,
 });
-const UNSET_ID = {
-  code: "invalid_setting",
-  message: "The setting client_id from the built-in defaults is not valid: it is empty.",
-  hint: "Correct client_id in the built-in defaults, then try again.",
-};
-const BAD_REDIRECT = {
-  code: "invalid_setting",
-  message: "The setting redirect_uri from the environment (KANKA_LINK_REDIRECT_URI) is not valid: Kanka's client form takes only http or https addresses.",
-  hint: null,
-};
-const NO_SECRET = { code: "missing_client_secret", message: "No client secret is set for Kanka client 7.", hint: null };
+// The core's own errors (ui/src/generated/samples.json): a fresh install's, a wrong setting's.
+const UNSET_ID = samples.unset_client_id;
+const BAD_API = samples.bad_api_url;
+const NO_SECRET = samples.missing_client_secret;
 const INFO = {
   kanka_url: "https://app.kanka.io/",
   new_client_page: "https://app.kanka.io/settings/client/create",
@@ -44,6 +37,7 @@ const INFO = {
 const SETTINGS = {
   values: { url: "https://app.kanka.io", api_url: "https://api.kanka.io/1.0", client_id: "", redirect_uri: "kanka-link://oauth/callback" },
   origins: { url: "default", api_url: "default", client_id: "default", redirect_uri: "default", client_secret: "missing" },
+  variables: { url: null, api_url: null, client_id: null, redirect_uri: null, client_secret: null },
   client_secret_saved: false,
   config_file: "/home/ada/.config/kanka-link/config.toml",
   notice: null,
@@ -67,13 +61,23 @@ describe("when the setup view shows", () => {
   });
 
   test("a setting given wrong shows with its own message", () => {
-    const ui = model.receiveStatus(model.initialUi, status("error", BAD_REDIRECT));
+    const ui = model.receiveStatus(model.initialUi, status("error", BAD_API));
     const view = show(initialSetup, ui);
     assert.equal(view.shown, true);
-    assert.equal(view.message.text, BAD_REDIRECT.message);
+    assert.equal(view.message.text, BAD_API.message);
     assert.equal(view.message.tone, "error");
     assert.equal(view.settingsFix, true, "Settings, where it is fixed, are offered");
     assert.equal(show(initialSetup, model.receiveStatus(model.initialUi, status("error", UNSET_ID))).settingsFix, false);
+  });
+
+  test("a fresh install is told by the core's fields, not by the words of its message", () => {
+    const { isUnset } = setupModel;
+    assert.equal(isUnset(UNSET_ID), true);
+    assert.equal(isUnset({ ...UNSET_ID, message: "Le réglage client_id est vide." }), true, "any wording");
+    assert.equal(isUnset({ ...UNSET_ID, setting_empty: false }), false, "a client id given wrong");
+    assert.equal(isUnset({ ...UNSET_ID, setting: "redirect_uri" }), false, "another setting left empty");
+    assert.equal(isUnset(BAD_API), false);
+    assert.equal(isUnset(null), false);
   });
 
   test("a configured install, or one with a connection, does not show it, nor ask for its info", () => {

@@ -29,6 +29,10 @@ function transpileAll() {
   }
 }
 
+/** Values the Rust code makes (a settings view, errors), written by `npm run contract` beside the
+ * generated types and checked by `npm test` like them: the tests feed them to the page's code. */
+export const samples = JSON.parse(readFileSync(join(sources, "generated", "samples.json"), "utf8"));
+
 /** Imports ui/src/<name>.ts. */
 export function importUi(name) {
   if (!folder) transpileAll();

@@ -2,66 +2,59 @@
 // The window sees status, never a token or a secret; a sign-in's address (with its `state`) only
 // when it must show it for the user to copy.
 
-export const STATES = ["disconnected", "connecting", "connected", "refreshing", "reconnect_needed", "error"] as const;
-export type State = (typeof STATES)[number];
+import type {
+  ErrorCode,
+  ErrorInfo as CoreErrorInfo,
+  SettingOrigins,
+  SettingValues,
+  State,
+  Status,
+} from "./generated/contract.ts";
 
-export interface ErrorInfo {
-  code: string;
-  message: string;
-  hint: string | null;
+// The types themselves are generated from the Rust ones (`npm run contract`): never copied here.
+export type {
+  Account,
+  DisconnectNotice,
+  ErrorCode,
+  OriginKind,
+  SettingsForm,
+  SettingsView,
+  SetupInfo,
+  SetupReport,
+  SignInStarted,
+  State,
+  Status,
+  Verdict,
+} from "./generated/contract.ts";
+
+/** An error as the window shows it: the core's, or the window's own, `internal` (Tauri refused a
+ * command, or the core sent what this window does not understand). */
+export type ErrorInfo = Omit<CoreErrorInfo, "code"> & { code: ErrorCode | "internal" };
+
+/** A Record over a generated union must name every member and nothing else, so a state or a
+ * field renamed or added in Rust breaks `tsc` here; its keys are the run-time list. */
+function every<K extends string>(members: Record<K, true>): readonly K[] {
+  return Object.keys(members) as K[];
 }
 
-export interface Account {
-  id: number;
-  name: string;
-}
+export const STATES = every<State>({
+  disconnected: true,
+  connecting: true,
+  connected: true,
+  refreshing: true,
+  reconnect_needed: true,
+  error: true,
+});
 
-/** One full snapshot; RFC 3339 times. */
-export interface Status {
-  state: State;
-  account: Account | null;
-  expires_at: string | null;
-  refreshed_at: string | null;
-  next_refresh_at: string | null;
-  /** When a failed attempt is tried again; null while nothing waits for a retry. */
-  retry_at: string | null;
-  last_error: ErrorInfo | null;
-  /** Passing news that changed nothing (a link that answered no sign-in); never an error. */
-  notice: ErrorInfo | null;
-}
+export type SettingKey = keyof SettingValues;
+export const SETTING_KEYS = every<SettingKey>({ url: true, api_url: true, client_id: true, redirect_uri: true });
 
-export interface SignInStarted {
-  expires_at: string;
-  /** Kanka's consent page, only when no browser could be opened: the user copies it. */
-  url: string | null;
-}
-
-export interface DisconnectNotice {
-  message: string;
-  settings_url: string;
-}
-
-export type Origin = "environment" | "file" | "default" | "keychain";
-export const SETTING_KEYS = ["url", "api_url", "client_id", "redirect_uri"] as const;
-export type SettingKey = (typeof SETTING_KEYS)[number];
-export type SettingsValues = Record<SettingKey, string>;
-
-export interface SettingsView {
-  values: SettingsValues;
-  origins: Record<SettingKey, Origin> & { client_secret: Origin | "missing" };
-  client_secret_saved: boolean;
-  config_file: string;
-  /** What saving meant for the connection (another server needs its own sign-in). */
-  notice: string | null;
-}
-
-/** What `save_settings` takes; a null client secret keeps the saved one. */
-export interface SettingsForm extends SettingsValues {
-  client_secret: string | null;
-}
+/** Every input of the settings form: the values and the client secret. */
+export type Field = keyof SettingOrigins;
+export const FIELDS = every<Field>({ url: true, api_url: true, client_id: true, redirect_uri: true, client_secret: true });
 
 /** Errors the user fixes in the settings form. */
-export const SETTINGS_CODES: ReadonlySet<string> = new Set([
+export const SETTINGS_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "invalid_setting",
   "missing_client_secret",
   "invalid_client",
@@ -69,7 +62,11 @@ export const SETTINGS_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** Errors that go away once the keychain is there and unlocked. */
-export const KEYCHAIN_CODES: ReadonlySet<string> = new Set(["keychain_unavailable", "keychain_locked", "keychain"]);
+export const KEYCHAIN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["keychain_unavailable", "keychain_locked", "keychain"]);
+
+/** Whether a code is in one of these sets; the window's own `internal` is in none. */
+export const isOneOf = (codes: ReadonlySet<ErrorCode>, code: ErrorCode | "internal"): boolean =>
+  code !== "internal" && codes.has(code);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
@@ -79,14 +76,29 @@ const isText = (value: unknown): value is string => typeof value === "string";
 const isTextOrNull = (value: unknown): value is string | null => value === null || isText(value);
 
 export function isErrorInfo(value: unknown): value is ErrorInfo {
-  return isObject(value) && isText(value.code) && isText(value.message) && isTextOrNull(value.hint ?? null);
+  return (
+    isObject(value) &&
+    isText(value.code) &&
+    isText(value.message) &&
+    isTextOrNull(value.hint ?? null) &&
+    isTextOrNull(value.setting ?? null) &&
+    (value.setting_empty === undefined || typeof value.setting_empty === "boolean")
+  );
+}
+
+/** The window's own error, about no setting. */
+export function internalError(message: string, hint: string | null = null): ErrorInfo {
+  return { code: "internal", message, hint, setting: null, setting_empty: false };
 }
 
 /** A command's rejection as an ErrorInfo: the core sends one; Tauri itself sends plain strings. */
 export function asErrorInfo(reason: unknown): ErrorInfo {
-  if (isErrorInfo(reason)) return { code: reason.code, message: reason.message, hint: reason.hint ?? null };
+  if (isErrorInfo(reason)) {
+    const { code, message } = reason;
+    return { code, message, hint: reason.hint ?? null, setting: reason.setting ?? null, setting_empty: reason.setting_empty ?? false };
+  }
   const message = isText(reason) ? reason : reason instanceof Error ? reason.message : String(reason);
-  return { code: "internal", message: message || "Something went wrong.", hint: null };
+  return internalError(message || "Something went wrong.");
 }
 
 export function isStatus(value: unknown): value is Status {
@@ -102,27 +114,4 @@ export function isStatus(value: unknown): value is Status {
     (value.last_error === null || isErrorInfo(value.last_error)) &&
     (value.notice === undefined || value.notice === null || isErrorInfo(value.notice))
   );
-}
-
-/** What the setup view shows (`setup_info`): addresses and the client id, never a secret. */
-export interface SetupInfo {
-  kanka_url: string;
-  new_client_page: string;
-  client_name: string;
-  /** The exact redirect to register in Kanka. */
-  redirect_uri: string;
-  /** Set by the environment: saving leaves it alone. */
-  redirect_uri_fixed: boolean;
-  client_id: string;
-  client_id_fixed: boolean;
-  client_secret_fixed: boolean;
-}
-
-export type Verdict = "passed" | "setting_wrong" | "unreachable";
-
-/** The setup check's report (`check_setup`), as far as the window reads it. */
-export interface SetupReport {
-  verdict: Verdict;
-  /** What is wrong and what to do, unless the check passed. */
-  problem: ErrorInfo | null;
 }

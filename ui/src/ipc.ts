@@ -4,6 +4,7 @@
 import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import {
   asErrorInfo,
+  internalError,
   isStatus,
   type DisconnectNotice,
   type ErrorInfo,
@@ -17,21 +18,24 @@ import {
 
 /** A refused command; it is an ErrorInfo itself, so `asErrorInfo` gives it back as it came. */
 export class CommandError extends Error implements ErrorInfo {
-  readonly code: string;
+  readonly code: ErrorInfo["code"];
   readonly hint: string | null;
+  readonly setting: string | null;
+  readonly setting_empty: boolean;
   constructor(info: ErrorInfo) {
     super(info.message);
     this.name = "CommandError";
     this.code = info.code;
     this.hint = info.hint;
+    this.setting = info.setting;
+    this.setting_empty = info.setting_empty;
   }
 }
 
-const UNREADABLE_STATUS: ErrorInfo = {
-  code: "internal",
-  message: "Kanka Link's core sent a status this window does not understand.",
-  hint: "Restart Kanka Link; if it keeps happening, reinstall it.",
-};
+const UNREADABLE_STATUS: ErrorInfo = internalError(
+  "Kanka Link's core sent a status this window does not understand.",
+  "Restart Kanka Link; if it keeps happening, reinstall it.",
+);
 
 async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   try {

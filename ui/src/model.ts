@@ -4,6 +4,7 @@
 import {
   KEYCHAIN_CODES,
   SETTINGS_CODES,
+  isOneOf,
   type DisconnectNotice,
   type ErrorInfo,
   type SignInStarted,
@@ -176,8 +177,8 @@ export function disconnected(ui: UiState, answer: DisconnectNotice): UiState {
 
 /** The button that fixes an error. */
 export function fixFor(error: ErrorInfo | null, connected: boolean): Action {
-  if (error && SETTINGS_CODES.has(error.code)) return "open-settings";
-  if (error && KEYCHAIN_CODES.has(error.code)) return "try-again";
+  if (error && isOneOf(SETTINGS_CODES, error.code)) return "open-settings";
+  if (error && isOneOf(KEYCHAIN_CODES, error.code)) return "try-again";
   return connected ? "refresh" : "connect";
 }
 
@@ -225,26 +226,25 @@ export interface ViewModel {
   redrawIn: number | null;
 }
 
+/** Whether the message shown is the core's last error, rather than a notice: told by where the
+ * message comes from, never by comparing its words. */
+export function showsError(ui: UiState): boolean {
+  const status = ui.status;
+  if (ui.notice || !status?.last_error) return false;
+  // In these states the error is the state itself; elsewhere it is news until the user acts.
+  const standing = status.state === "error" || status.state === "reconnect_needed";
+  return standing || errorKey(status.last_error) !== ui.dismissedError;
+}
+
 function messageOf(ui: UiState): Message | null {
   if (ui.notice) return { text: ui.notice.text, hint: ui.notice.hint, tone: ui.notice.tone };
   const status = ui.status;
   if (!status) return null;
   const error = status.last_error;
-  // In these states the error is the state itself; elsewhere it is news until the user acts.
-  const standing = status.state === "error" || status.state === "reconnect_needed";
-  if (error && (standing || errorKey(error) !== ui.dismissedError)) {
-    return { text: error.message, hint: error.hint, tone: "error" };
-  }
+  if (error && showsError(ui)) return { text: error.message, hint: error.hint, tone: "error" };
   // A link that answered no sign-in: news that changed nothing, and hides no error.
   if (status.notice) return { text: status.notice.message, hint: status.notice.hint, tone: "info" };
-  if (status.state === "reconnect_needed") {
-    const name = status.account?.name;
-    return {
-      text: name ? `${name} needs to sign in to Kanka again.` : "You need to sign in to Kanka again.",
-      hint: "Click Connect to Kanka to sign in again.",
-      tone: "error",
-    };
-  }
+  // A reconnect always comes with the core's own error, which says who and what to do (status.rs).
   if (status.state === "error") return { text: "Kanka Link ran into a problem.", hint: null, tone: "error" };
   return null;
 }
@@ -298,9 +298,8 @@ export function whenText(line: When): string {
 
 /** The core's error says when it is tried again, when it is. */
 function withRetry(message: Message | null, ui: UiState, dates: DateOptions): Message | null {
-  const error = ui.status?.last_error;
   const retry = parseInstant(ui.status?.retry_at);
-  if (!message || ui.notice || !error || retry === null || message.text !== error.message) return message;
+  if (!message || !showsError(ui) || retry === null) return message;
   const next = `Next try: ${formatDateTime(retry, dates)}.`;
   return { ...message, hint: message.hint ? `${message.hint} ${next}` : next };
 }

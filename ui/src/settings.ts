@@ -2,24 +2,16 @@
 // only ever typed in: the core says whether one is saved, never what it is.
 
 import {
+  FIELDS,
   SETTING_KEYS,
   asErrorInfo,
   type ErrorInfo,
-  type SettingKey,
+  type Field,
   type SettingsForm,
   type SettingsView,
 } from "./contract.ts";
 
-export type Field = SettingKey | "client_secret";
-export const FIELDS: readonly Field[] = [...SETTING_KEYS, "client_secret"];
-
-export const ENVIRONMENT_NAMES: Record<Field, string> = {
-  url: "KANKA_LINK_URL",
-  api_url: "KANKA_LINK_API_URL",
-  client_id: "KANKA_LINK_CLIENT_ID",
-  redirect_uri: "KANKA_LINK_REDIRECT_URI",
-  client_secret: "KANKA_LINK_CLIENT_SECRET",
-};
+export { FIELDS, type Field } from "./contract.ts";
 
 export const SAVED_TEXT = "Settings saved.";
 export const SECRET_PLACEHOLDER = "saved in the keychain";
@@ -31,6 +23,10 @@ export interface FieldView {
   placeholder: string;
 }
 
+/** The core names the variable that set a value (`variables`). */
+const readOnlyNote = (variable: string | null) =>
+  variable ? `Read-only: set by ${variable}.` : "Read-only: set by the environment.";
+
 /** How each input looks for a SettingsView. */
 export function describeFields(view: SettingsView): Record<Field, FieldView> {
   const fields = {} as Record<Field, FieldView>;
@@ -39,7 +35,7 @@ export function describeFields(view: SettingsView): Record<Field, FieldView> {
     const value = view.values[key];
     const note =
       origin === "environment"
-        ? `Read-only: set by ${ENVIRONMENT_NAMES[key]}.`
+        ? readOnlyNote(view.variables[key])
         : origin === "file"
           ? "From the config file."
           : origin !== "default"
@@ -55,7 +51,7 @@ export function describeFields(view: SettingsView): Record<Field, FieldView> {
     readOnly: secret === "environment",
     note:
       secret === "environment"
-        ? `Read-only: set by ${ENVIRONMENT_NAMES.client_secret}.`
+        ? readOnlyNote(view.variables.client_secret)
         : view.client_secret_saved
           ? "Leave empty to keep the saved secret."
           : secret === "default"
@@ -78,14 +74,9 @@ export function formFrom(inputs: Record<Field, string>, fields: Record<Field, Fi
   };
 }
 
-/** The input an error is about, if it says. */
+/** The input an error is about, as the core names it (`setting`); never read from its words. */
 export function fieldInError(error: ErrorInfo | null): Field | null {
-  if (!error) return null;
-  if (error.code === "missing_client_secret") return "client_secret";
-  if (error.code === "invalid_client") return "client_id";
-  if (error.code === "invalid_request") return "redirect_uri";
-  const named = /\bsetting ([a-z_]+)/.exec(error.message)?.[1];
-  return FIELDS.find((field) => field === named) ?? null;
+  return FIELDS.find((field) => field === error?.setting) ?? null;
 }
 
 export interface SettingsHooks {

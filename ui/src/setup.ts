@@ -2,11 +2,21 @@
 // save" sends, and what the check's report says. Pure, like model.ts (which it reads, never the
 // other way round); view.ts draws it, main.ts runs the commands.
 
-import type { ErrorInfo, SettingsForm, SettingsView, SetupInfo, SetupReport, Status } from "./contract.ts";
-import { hasConnection, type Message, type UiState } from "./model.ts";
+import {
+  internalError,
+  isOneOf,
+  type ErrorCode,
+  type ErrorInfo,
+  type SettingsForm,
+  type SettingsView,
+  type SetupInfo,
+  type SetupReport,
+  type Status,
+} from "./contract.ts";
+import { hasConnection, showsError, type Message, type UiState } from "./model.ts";
 
 /** Errors that mean no usable client is configured: Kanka Link has nothing to sign in with. */
-export const SETUP_CODES: ReadonlySet<string> = new Set([
+export const SETUP_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "invalid_setting",
   "missing_client_secret",
   "client_unknown",
@@ -29,7 +39,7 @@ export const initialSetup: SetupState = { open: false, info: null };
 /** Nothing to sign in with, and no connection the view would hide. */
 export function needsSetup(status: Status | null): boolean {
   const error = status?.last_error;
-  return status !== null && !hasConnection(status) && !!error && SETUP_CODES.has(error.code);
+  return status !== null && !hasConnection(status) && !!error && isOneOf(SETUP_CODES, error.code);
 }
 
 /** No client id at all (a fresh install), as opposed to a setting given wrong: the steps say it
@@ -37,7 +47,7 @@ export function needsSetup(status: Status | null): boolean {
  * Connect or a check needed it, so it is news then. */
 export function isUnset(error: ErrorInfo | null | undefined): boolean {
   if (!error) return false;
-  return error.code === "invalid_setting" && /\bsetting client_id\b/.test(error.message) && /\bis empty\b/.test(error.message);
+  return error.code === "invalid_setting" && error.setting === "client_id" && error.setting_empty === true;
 }
 
 export function isShown(setup: SetupState, status: Status | null): boolean {
@@ -56,7 +66,7 @@ export function closeSetup(_setup: SetupState): SetupState {
 /** A command that failed for want of a usable client (Connect without a secret, say, which the
  * status does not show until then) opens the view; other failures leave it as it is. */
 export function failedWith(setup: SetupState, error: ErrorInfo): SetupState {
-  return SETUP_CODES.has(error.code) ? openSetup(setup) : setup;
+  return isOneOf(SETUP_CODES, error.code) ? openSetup(setup) : setup;
 }
 
 export function infoArrived(setup: SetupState, info: SetupInfo): SetupState {
@@ -82,11 +92,10 @@ export function formFor(current: SettingsView, info: SetupInfo, clientId: string
   };
 }
 
-const NO_VERDICT: ErrorInfo = {
-  code: "internal",
-  message: "The setup check ended without saying what is wrong.",
-  hint: "Check the settings, then try again.",
-};
+const NO_VERDICT: ErrorInfo = internalError(
+  "The setup check ended without saying what is wrong.",
+  "Check the settings, then try again.",
+);
 
 /** The report's problem, or null when the check passed. */
 export function problemOf(report: SetupReport): ErrorInfo | null {
@@ -109,7 +118,7 @@ export function presentSetup(setup: SetupState, ui: UiState, panelMessage: Messa
   const shown = isShown(setup, ui.status);
   const error = ui.status?.last_error;
   // A fresh install gets the steps, not an error for a setting it never had.
-  const message = !ui.notice && isUnset(error) && panelMessage?.text === error?.message ? null : panelMessage;
+  const message = isUnset(error) && showsError(ui) ? null : panelMessage;
   const settingsFix = shown && error?.code === "invalid_setting" && !isUnset(error);
   return { shown, info: setup.info, canClose: shown && !needsSetup(ui.status), message, settingsFix };
 }

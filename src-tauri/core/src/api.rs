@@ -12,6 +12,7 @@ use crate::text;
 
 /// The Kanka account a connection belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Account {
     pub id: u64,
     pub name: String,

@@ -16,6 +16,7 @@ use crate::token_endpoint;
 
 /// What one probe found, for a line of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProbeOutcome {
     /// The server validated what this probe checks.
@@ -34,7 +35,9 @@ pub enum ProbeOutcome {
 
 /// The token endpoint's answer to a code no server issued: it tells the client id and secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TokenProbe {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub endpoint: TokenUrl,
     pub outcome: ProbeOutcome,
     /// One line for a person.
@@ -44,13 +47,16 @@ pub struct TokenProbe {
 /// The authorization endpoint's answer to a request it must refuse: it tells the client id and
 /// the redirect URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuthorizeProbe {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub endpoint: AuthUrl,
     pub outcome: ProbeOutcome,
     pub summary: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Both probes passed: Connect opens Kanka's page.
@@ -63,9 +69,13 @@ pub enum Verdict {
 
 /// The setup check's findings, for the window and the command line. No secret in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SetupReport {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub kanka_url: Url,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub client_id: ClientId,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub redirect_uri: RedirectUrl,
     pub token: TokenProbe,
     pub authorize: AuthorizeProbe,

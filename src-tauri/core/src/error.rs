@@ -100,6 +100,10 @@ pub enum Error {
     ReconnectNeeded { account: Option<String>, reason: String },
 }
 
+/// How an [`Error::InvalidSetting`]'s reason starts when the setting has no value (config.rs's
+/// `parse_url`, `parse_client_id`); the app's contract test pins it (src-tauri/src/contract.rs).
+pub(crate) const EMPTY_SETTING: &str = "it is empty";
+
 /// Where Kanka makes a new OAuth client.
 pub const KANKA_NEW_CLIENT_PATH: &str = "settings/client/create";
 
@@ -122,6 +126,7 @@ fn who_needs(account: Option<&str>) -> String {
 
 /// What the UI and the command line branch on; stable across releases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidSetting,
@@ -372,17 +377,46 @@ impl Error {
         Some(hint)
     }
 
+    /// The setting the error is about, for the settings form to mark (no need to read the message).
+    pub fn setting(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidSetting { setting, .. } => Some(setting),
+            Self::MissingClientSecret { .. } => Some("client_secret"),
+            Self::InvalidClient => Some("client_id"),
+            Self::InvalidRequest { .. } => Some("redirect_uri"),
+            _ => None,
+        }
+    }
+
     pub fn info(&self) -> ErrorInfo {
-        ErrorInfo { code: self.code(), message: self.to_string(), hint: self.hint() }
+        let setting_empty = matches!(self, Self::InvalidSetting { reason, .. } if reason.starts_with(EMPTY_SETTING));
+        ErrorInfo {
+            code: self.code(),
+            // Trimmed: a reconnect without a reason ends with its first sentence.
+            message: self.to_string().trim_end().to_owned(),
+            hint: self.hint(),
+            setting: self.setting().map(str::to_owned),
+            setting_empty,
+        }
     }
 }
 
 /// An error as the UI, the command line and the status file see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorInfo {
     pub code: ErrorCode,
     pub message: String,
     pub hint: Option<String>,
+    /// The setting the error is about (`url`, `api_url`, `client_id`, `redirect_uri`,
+    /// `client_secret`, or `config.toml` for the file as a whole), so the settings form marks its
+    /// input without reading the message; null when it is about none.
+    #[serde(default)]
+    pub setting: Option<String>,
+    /// That setting has no value at all (a fresh install has no client id), as opposed to a
+    /// wrong one.
+    #[serde(default)]
+    pub setting_empty: bool,
 }
 
 impl From<&Error> for ErrorInfo {

@@ -58,8 +58,10 @@ pub(crate) struct Inner {
 
 /// What disconnecting did, and what it cannot do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DisconnectNotice {
     pub message: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub settings_url: Url,
 }
 

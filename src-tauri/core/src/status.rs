@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::api::Account;
-use crate::error::ErrorInfo;
+use crate::error::{Error, ErrorInfo};
 use crate::record::Record;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Disconnected,
@@ -19,7 +20,9 @@ pub enum State {
     Error,
 }
 
+/// One full snapshot; RFC 3339 times.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Status {
     pub state: State,
     pub account: Option<Account>,
@@ -78,7 +81,14 @@ impl Status {
                 Activity::RetryAt(at) => Some(at),
                 _ => None,
             },
-            last_error: record.last_error.clone(),
+            // A reconnect always says why and to whom, in the core's words, even when the record
+            // kept no error (the window shows the error, never wording of its own).
+            last_error: record.last_error.clone().or_else(|| {
+                (state == State::ReconnectNeeded).then(|| {
+                    let account = connection.and_then(|c| c.account.as_ref()).map(|a| a.name.clone());
+                    Error::ReconnectNeeded { account, reason: String::new() }.info()
+                })
+            }),
             notice: None,
         }
     }
@@ -141,6 +151,14 @@ mod tests {
         assert_eq!(status.state, State::ReconnectNeeded);
         assert_eq!(status.account.unwrap().name, "Ada");
         assert_eq!(status.next_refresh_at, None);
+        // With no error kept, the core still says it, so the window has no wording of its own.
+        let said = status.last_error.unwrap();
+        assert_eq!(said.code, crate::error::ErrorCode::ReconnectNeeded);
+        assert_eq!(said.message, "Ada needs to sign in to Kanka again.");
+        assert_eq!(said.hint.as_deref(), Some("Click Connect to Kanka to sign in again."));
+        record.last_error = Some(Error::InvalidGrant { description: "Revoked.".to_owned() }.info());
+        let kept = Status::derive(&record, Activity::Idle, now()).last_error.unwrap();
+        assert_eq!(kept.code, crate::error::ErrorCode::InvalidGrant);
     }
 
     #[test]
