@@ -514,17 +514,18 @@ across crates is counted where it landed.
     out.append(f"\n### Crates only in Kanka Link, largest first ({sum(s for n, s in bo.items() if n not in bb) / 1024:.0f} "
                f"KiB of .text in all)\n")
     out.append(table(["crate", ".text"], [[f"`{n}`", f"{s / 1024:.0f} KiB"] for n, s in only]))
-    rows = [["shipped: reqwest `native-tls` (the system's OpenSSL), keyring `crypto-openssl`",
+    rows = [["shipped: reqwest `native-tls` (the system's OpenSSL; the keychain's session uses it too)",
              mib(o["restripped"]), "–", ", ".join(o.get("tls_crates", [])), "–"]]
     for name, v in sizes.get("variants", {}).items():
         extra_libs = sorted(set(v["libs"]) - set(o["libs"]))
         rows.append([v["what"], mib(v["restripped"]), f"{(v['restripped'] - o['restripped']) / 1024:+.0f} KiB",
                      ", ".join(v["tls_crates"]), ", ".join(extra_libs) or "none"])
     out.append("""
-### TLS back-end (and the keyring's crypto)
+### TLS back-end
 
 Variants built in a copy of the workspace (`target/bench/variants/`) with one dependency line
-changed, same profile, stripped; the app's own files are not touched.
+changed, same profile, stripped; the app's own files are not touched. OpenSSL stays linked in
+each: the keychain's Secret Service session (`platform_impl/secret_service.rs`) uses it.
 """)
     out.append(table(["variant", "binary", "vs shipped", "TLS crates", "shared libraries beyond the shipped build's"], rows))
     return "\n".join(out) + "\n"

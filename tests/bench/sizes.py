@@ -28,25 +28,17 @@ PROFILE = "bench-bloat"
 WINDOW = "kanka-link-window"
 PROFILE_ENV = {"CARGO_PROFILE_BENCH_BLOAT_INHERITS": "release", "CARGO_PROFILE_BENCH_BLOAT_STRIP": "false"}
 REQWEST = 'reqwest = { version = "0.12", default-features = false, features = ["native-tls"] }'
-KEYRING = 'features = ["crypto-openssl"]'
-RUST_KEYRING = ("src-tauri/core/Cargo.toml", KEYRING, 'features = ["crypto-rust"]')
 
-# The alternatives to what ships (the platform's TLS, the keyring's session encrypted with OpenSSL).
+# The alternatives to the platform's TLS that ships. The keychain's Secret Service session uses
+# OpenSSL whatever the TLS (core/src/platform_impl/secret_service.rs), so no variant drops it.
 # name -> (what it is, [(file, old text, new text)])
 VARIANTS = {
-    "rustls": ("reqwest with `rustls-tls` (rustls, ring, bundled webpki-roots), keyring `crypto-rust` "
-               "(RustCrypto): no OpenSSL at all", [
+    "rustls": ("reqwest with `rustls-tls` (rustls, ring, bundled webpki-roots)", [
         ("Cargo.toml", REQWEST, 'reqwest = { version = "0.12", default-features = false, features = ["rustls-tls"] }'),
-        RUST_KEYRING,
     ]),
-    "rustls-native-roots": ("reqwest with `rustls-tls-native-roots` (rustls and ring, the system's CA store), "
-                            "keyring `crypto-rust`", [
+    "rustls-native-roots": ("reqwest with `rustls-tls-native-roots` (rustls and ring, the system's CA store)", [
         ("Cargo.toml", REQWEST,
          'reqwest = { version = "0.12", default-features = false, features = ["rustls-tls-native-roots"] }'),
-        RUST_KEYRING,
-    ]),
-    "native-tls+rust-keyring": ("reqwest with `native-tls` as shipped, keyring `crypto-rust` (RustCrypto)", [
-        RUST_KEYRING,
     ]),
 }
 
@@ -168,7 +160,7 @@ def main():
     results["bare"]["bloat"] = bloat(BARE, "bare-tauri", target=BARE_TARGET)
     results["bare"]["restripped"] = stripped_size(BARE_TARGET / PROFILE / "bare-tauri")
 
-    # The TLS back-end and the keyring's crypto, as variants of the workspace.
+    # The TLS back-end, as variants of the workspace.
     results["variants"] = {}
     for name, (what, edits) in VARIANTS.items():
         dest = variant_workspace(name, edits, "tests/bench/sizes.py")
