@@ -12,6 +12,7 @@ pub mod config;
 mod connect;
 mod credential;
 mod error;
+mod error_code;
 pub mod files;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
