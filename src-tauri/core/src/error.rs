@@ -99,6 +99,11 @@ pub enum Error {
     NotConnected,
     #[error("{} to sign in to Kanka again. {reason}", who_needs(account.as_deref()))]
     ReconnectNeeded { account: Option<String>, reason: String },
+
+    #[error("No connection of Kanka Link is {wanted}.")]
+    NoSuchConnection { wanted: String, known: String },
+    #[error("More than one connection of Kanka Link is {wanted}.")]
+    AmbiguousConnection { wanted: String, known: String },
 }
 
 /// How an [`Error::InvalidSetting`]'s reason starts when the setting has no value (config.rs's
@@ -163,6 +168,8 @@ impl Error {
             Self::NotKanka { .. } => ErrorCode::NotKanka,
             Self::NotConnected => ErrorCode::NotConnected,
             Self::ReconnectNeeded { .. } => ErrorCode::ReconnectNeeded,
+            Self::NoSuchConnection { .. } => ErrorCode::NoSuchConnection,
+            Self::AmbiguousConnection { .. } => ErrorCode::AmbiguousConnection,
         }
     }
 
@@ -210,6 +217,12 @@ impl Error {
             Self::LoopbackUnavailable { .. } => "Close the program using that port, or register another \
                  localhost port in Kanka and in the redirect URI setting."
                 .to_owned(),
+            Self::NoSuchConnection { known, .. } => {
+                format!("Name one of them with --account (a name or an id) or --server (a Kanka address): {known}.")
+            }
+            Self::AmbiguousConnection { known, .. } => {
+                format!("Name it with both --account and --server: {known}.")
+            }
             Self::InvalidGrant { .. } | Self::ReconnectNeeded { .. } | Self::Unauthorized => {
                 "Click Connect to Kanka to sign in again.".to_owned()
             }

@@ -44,6 +44,9 @@ pub enum ErrorCode {
     NotKanka,
     NotConnected,
     ReconnectNeeded,
+    /// `--account` or `--server` names no connection, or more than one.
+    NoSuchConnection,
+    AmbiguousConnection,
 }
 
 impl ErrorCode {
