@@ -148,6 +148,27 @@ impl Linker {
         Ok(self.status())
     }
 
+    /// Whether Kanka's answer `url` is for this connection's sign-in in progress (several
+    /// connections: connections.rs hands an answer only to the one that waits for it, so its code
+    /// goes only to that server's token endpoint). Reads the keychain only when the record says
+    /// a sign-in started before a restart is waiting; a stray link reads no secret.
+    pub async fn waits_for(&self, url: &str) -> bool {
+        let Ok(callback) = callback::parse(url, &self.inner.config) else { return false };
+        if let Some(pending) = self.inner.pending.lock().unwrap().as_ref() {
+            return callback.state_matches(&pending.state);
+        }
+        let waiting = self.inner.store.latest().pending_until.is_some_and(|until| until > self.inner.clock.now());
+        if !waiting {
+            return false;
+        }
+        match self.inner.store.pending_sign_in().await {
+            Ok(Some(stored)) => {
+                PendingAuthorization::from_keychain(&stored).is_ok_and(|pending| callback.state_matches(&pending.state))
+            }
+            _ => false,
+        }
+    }
+
     /// Whether an answer belongs to the sign-in in progress, and which one. A refusal here is a
     /// stray answer ([`crate::ErrorCode::is_stray_callback`]), unless the keychain failed.
     async fn claim(&self, url: &str) -> Result<Claimed> {

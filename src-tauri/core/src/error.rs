@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+pub use crate::error_code::{ErrorCode, ErrorInfo};
 use crate::origin::Origin;
 pub use crate::stored::Stored;
 
@@ -98,6 +99,11 @@ pub enum Error {
     NotConnected,
     #[error("{} to sign in to Kanka again. {reason}", who_needs(account.as_deref()))]
     ReconnectNeeded { account: Option<String>, reason: String },
+
+    #[error("No connection of Kanka Link is {wanted}.")]
+    NoSuchConnection { wanted: String, known: String },
+    #[error("More than one connection of Kanka Link is {wanted}.")]
+    AmbiguousConnection { wanted: String, known: String },
 }
 
 /// How an [`Error::InvalidSetting`]'s reason starts when the setting has no value (config.rs's
@@ -121,128 +127,6 @@ fn who_needs(account: Option<&str>) -> String {
     match account {
         Some(name) => format!("{name} needs"),
         None => "You need".to_owned(),
-    }
-}
-
-/// What the UI and the command line branch on; stable across releases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    InvalidSetting,
-    MissingClientSecret,
-    KeychainUnavailable,
-    KeychainLocked,
-    Keychain,
-    Storage,
-    LockTimeout,
-    TokensNotSaved,
-    TokensHeldElsewhere,
-    MalformedCallback,
-    UnexpectedCallback,
-    ReplayedCallback,
-    AbandonedCallback,
-    ExpiredCallback,
-    StateMismatch,
-    AuthorizationExpired,
-    Cancelled,
-    AuthorizationRefused,
-    LoopbackUnavailable,
-    InvalidGrant,
-    InvalidRequest,
-    InvalidClient,
-    RateLimited,
-    ServerError,
-    Unauthorized,
-    UnexpectedResponse,
-    Network,
-    Timeout,
-    ClientUnknown,
-    SecretRefused,
-    RedirectNotRegistered,
-    ClientNotAllowed,
-    NotKanka,
-    NotConnected,
-    ReconnectNeeded,
-}
-
-impl ErrorCode {
-    /// Errors that stop Kanka Link from working until the user acts, as opposed to a
-    /// message about one attempt.
-    pub fn blocks_operation(self) -> bool {
-        matches!(
-            self,
-            Self::InvalidSetting
-                | Self::MissingClientSecret
-                | Self::KeychainUnavailable
-                | Self::KeychainLocked
-                | Self::Keychain
-                | Self::Storage
-                | Self::InvalidClient
-                | Self::ClientUnknown
-                | Self::SecretRefused
-                | Self::RedirectNotRegistered
-                | Self::ClientNotAllowed
-                | Self::NotKanka
-        )
-    }
-
-    /// What the setup check finds wrong with a setting (`Linker::check_setup`); a passed check
-    /// clears them.
-    pub fn is_setup_problem(self) -> bool {
-        matches!(
-            self,
-            Self::InvalidClient
-                | Self::MissingClientSecret
-                | Self::ClientUnknown
-                | Self::SecretRefused
-                | Self::RedirectNotRegistered
-                | Self::ClientNotAllowed
-                | Self::NotKanka
-        )
-    }
-
-    /// The setup check could not ask, or could not understand the answer: the network, the
-    /// server's load. Not a wrong setting.
-    pub fn is_unanswered_check(self) -> bool {
-        matches!(self, Self::Network | Self::Timeout | Self::ServerError | Self::RateLimited | Self::UnexpectedResponse)
-    }
-
-    /// Passing trouble: the network, the server's load, a keychain that is locked or not up yet.
-    pub fn is_transient(self) -> bool {
-        matches!(
-            self,
-            Self::RateLimited
-                | Self::ServerError
-                | Self::Network
-                | Self::Timeout
-                | Self::UnexpectedResponse
-                | Self::LockTimeout
-                | Self::TokensNotSaved
-                | Self::TokensHeldElsewhere
-                | Self::KeychainLocked
-                | Self::KeychainUnavailable
-                | Self::Keychain
-        )
-    }
-
-    /// A refused or cancelled callback leaves the connection as it was: it is news, not a failure.
-    pub fn is_refused_callback(self) -> bool {
-        self.is_stray_callback() || matches!(self, Self::Cancelled | Self::AuthorizationExpired)
-    }
-
-    /// An answer that belongs to no sign-in in progress: it changes nothing, reads no secret and
-    /// is shown only as a passing notice (anyone can open a `kanka-link:` link).
-    pub fn is_stray_callback(self) -> bool {
-        matches!(
-            self,
-            Self::MalformedCallback
-                | Self::UnexpectedCallback
-                | Self::ReplayedCallback
-                | Self::AbandonedCallback
-                | Self::ExpiredCallback
-                | Self::StateMismatch
-        )
     }
 }
 
@@ -284,6 +168,8 @@ impl Error {
             Self::NotKanka { .. } => ErrorCode::NotKanka,
             Self::NotConnected => ErrorCode::NotConnected,
             Self::ReconnectNeeded { .. } => ErrorCode::ReconnectNeeded,
+            Self::NoSuchConnection { .. } => ErrorCode::NoSuchConnection,
+            Self::AmbiguousConnection { .. } => ErrorCode::AmbiguousConnection,
         }
     }
 
@@ -331,6 +217,12 @@ impl Error {
             Self::LoopbackUnavailable { .. } => "Close the program using that port, or register another \
                  localhost port in Kanka and in the redirect URI setting."
                 .to_owned(),
+            Self::NoSuchConnection { known, .. } => {
+                format!("Name one of them with --account (a name or an id) or --server (a Kanka address): {known}.")
+            }
+            Self::AmbiguousConnection { known, .. } => {
+                format!("Name it with both --account and --server: {known}.")
+            }
             Self::InvalidGrant { .. } | Self::ReconnectNeeded { .. } | Self::Unauthorized => {
                 "Click Connect to Kanka to sign in again.".to_owned()
             }
@@ -399,24 +291,6 @@ impl Error {
             setting_empty,
         }
     }
-}
-
-/// An error as the UI, the command line and the status file see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ErrorInfo {
-    pub code: ErrorCode,
-    pub message: String,
-    pub hint: Option<String>,
-    /// The setting the error is about (`url`, `api_url`, `client_id`, `redirect_uri`,
-    /// `client_secret`, or `config.toml` for the file as a whole), so the settings form marks its
-    /// input without reading the message; null when it is about none.
-    #[serde(default)]
-    pub setting: Option<String>,
-    /// That setting has no value at all (a fresh install has no client id), as opposed to a
-    /// wrong one.
-    #[serde(default)]
-    pub setting_empty: bool,
 }
 
 impl From<&Error> for ErrorInfo {

@@ -10,8 +10,10 @@ pub mod check;
 pub mod clock;
 pub mod config;
 mod connect;
+pub mod connections;
 mod credential;
 mod error;
+mod error_code;
 pub mod files;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
@@ -40,6 +42,7 @@ pub use authorize::{AUTHORIZATION_TIMEOUT, AuthorizationRequest};
 pub use callback::MAX_CALLBACK_LEN;
 pub use check::{AuthorizeProbe, ProbeOutcome, SetupReport, TokenProbe, Verdict};
 pub use config::{Config, Origin, Redirect, Setting, SettingsFile, Sources};
+pub use connections::Connections;
 pub use credential::Credential;
 pub use error::{Error, ErrorCode, ErrorInfo, Result, Stored};
 pub use files::Paths;

@@ -68,7 +68,19 @@ pub struct DisconnectNotice {
 impl Linker {
     /// Reads only the record file: opening is cheap and touches neither keychain nor network.
     pub fn open(config: Config, paths: &Paths, clock: Arc<dyn Clock>) -> Linker {
-        let store = Store::open(&paths.data_dir, &config.scope(), config.api_url.clone(), clock.clone());
+        Self::open_slot(config, paths, clock, None)
+    }
+
+    /// A connection beside the settings' own (connections.rs): the same server and client may
+    /// hold several accounts, each in a slot of its own (`client_id@kanka_url#slot`) with its own
+    /// keychain items, record and lock. The client secret is the server and client's, shared.
+    pub fn open_slot(config: Config, paths: &Paths, clock: Arc<dyn Clock>, slot: Option<&str>) -> Linker {
+        let client_scope = config.scope();
+        let scope = match slot {
+            Some(slot) => format!("{client_scope}#{slot}"),
+            None => client_scope.clone(),
+        };
+        let store = Store::open(&paths.data_dir, &scope, &client_scope, config.api_url.clone(), clock.clone());
         let status = Status::derive(&store.record(), Activity::Idle, clock.now());
         let linker = Linker {
             inner: Arc::new(Inner {

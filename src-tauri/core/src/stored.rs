@@ -11,6 +11,8 @@ pub enum Stored {
     StatusFile,
     /// `config.toml`, the settings.
     ConfigFile,
+    /// `connections.json`: the connections added beside the settings' own, and the default.
+    ConnectionsFile,
     /// The file whose lock the processes take in turn (`connection-*.lock`).
     LockFile,
     /// The platform's folders for this user; missing, there is no path to name.
@@ -28,6 +30,7 @@ impl std::fmt::Display for Stored {
         f.write_str(match self {
             Self::StatusFile => "status file",
             Self::ConfigFile => "config file",
+            Self::ConnectionsFile => "list of connections",
             Self::LockFile => "lock file",
             Self::ConfigFolder => "config folder",
             Self::DataFolder => "data folder",
@@ -48,6 +51,10 @@ impl Stored {
                 "{writable}, then try again. If the file is damaged, Disconnect and connect again: that replaces it."
             ),
             Self::ConfigFile => format!("{writable}, then save the settings again."),
+            Self::ConnectionsFile => format!(
+                "{writable}, then try again. If the file is damaged, remove it: the connection of the settings \
+                 stays, the others need a new sign-in."
+            ),
             Self::LockFile => format!("{writable}, then try again; if it keeps happening, restart Kanka Link."),
             Self::ConfigFolder | Self::DataFolder | Self::LogFolder => {
                 "Kanka Link keeps its files in your home folder: set HOME (or the XDG base folders) for \

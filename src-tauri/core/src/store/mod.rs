@@ -24,9 +24,14 @@ use crate::record::{Connection, Record, RecordFile};
 pub(crate) use keep::Saved;
 use keep::{HeldMark, Unsaved};
 
-/// The storage of one Kanka server and client (`scope` = `client_id@kanka_url`).
+/// The storage of one connection: a Kanka server and client (`client_id@kanka_url`), and for a
+/// connection added beside the settings' own a slot of its own (`client_id@kanka_url#2`).
 pub(crate) struct Store {
+    /// The tokens and the sign-in in progress, under the connection's scope.
     keychain: Keychain,
+    /// The client secret, under the server and client's scope: every connection through one
+    /// client shares it. The same keychain as `keychain` for the settings' connection.
+    client_keychain: Keychain,
     record_file: RecordFile,
     lock: ConnectionLock,
     /// The record as last read or written by this process.
@@ -46,12 +51,15 @@ pub(crate) struct Store {
 impl Store {
     /// Reads only the record file: opening touches neither keychain nor network. A damaged file
     /// shows as the record's error, and the first write replaces it.
-    pub fn open(data_dir: &Path, scope: &str, api_url: Url, clock: Arc<dyn Clock>) -> Store {
+    pub fn open(data_dir: &Path, scope: &str, client_scope: &str, api_url: Url, clock: Arc<dyn Clock>) -> Store {
         let id: String = Sha256::digest(scope.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
         let record_file = RecordFile::new(data_dir.join(format!("connection-{id}.json")));
         let record = record_file.load().unwrap_or_else(|e| Record { last_error: Some(e.info()), ..Record::default() });
+        let keychain = Keychain::new(scope);
+        let client_keychain = if client_scope == scope { keychain.clone() } else { Keychain::new(client_scope) };
         Store {
-            keychain: Keychain::new(scope),
+            keychain,
+            client_keychain,
             lock: ConnectionLock::new(data_dir.join(format!("connection-{id}.lock"))),
             record_file,
             record: Mutex::new(record),
@@ -159,11 +167,11 @@ impl Store {
     }
 
     pub async fn client_secret(&self) -> Result<Option<ClientSecret>> {
-        Ok(self.keychain.read(Item::ClientSecret).await?.map(ClientSecret::new))
+        Ok(self.client_keychain.read(Item::ClientSecret).await?.map(ClientSecret::new))
     }
 
     pub async fn save_client_secret(&self, secret: ClientSecret) -> Result<()> {
-        self.keychain.write(Item::ClientSecret, secret.into_secret()).await
+        self.client_keychain.write(Item::ClientSecret, secret.into_secret()).await
     }
 
     /// The connection cannot work without the user any more: the record says so, and who it was

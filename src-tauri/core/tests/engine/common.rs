@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -38,10 +39,18 @@ pub struct Setup {
     pub request_timeout: Option<Duration>,
 }
 
+/// A client id of this world's own: the keychain is shared by every test of the run, and a
+/// scope (`client_id@http://127.0.0.1:port`) made of the sandbox's default client and a port the
+/// system gave an earlier test again would find that test's items.
+fn unique_client_id() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!("{}{:04}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
 impl Default for Setup {
     fn default() -> Self {
         Setup {
-            sandbox: SandboxConfig::default(),
+            sandbox: SandboxConfig { client_id: unique_client_id(), ..SandboxConfig::default() },
             redirect_uri: DEEP_LINK.to_owned(),
             manual_clock: None,
             secret: Some(SandboxConfig::default().client_secret),

@@ -3,6 +3,7 @@
 
 mod callbacks;
 mod common;
+mod connections;
 mod errors;
 mod hostile_server;
 mod keeping;

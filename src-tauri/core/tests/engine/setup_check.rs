@@ -40,7 +40,8 @@ async fn good_settings_pass_with_two_requests_that_spend_nothing() {
     // The report goes to the window: no secret in it.
     let json = serde_json::to_string(&report).unwrap();
     assert!(!json.contains(&world.sandbox.config().client_secret), "{json}");
-    assert!(json.contains("\"verdict\":\"passed\"") && json.contains("\"client_id\":\"7\""), "{json}");
+    let client = format!("\"client_id\":\"{}\"", world.config.client_id.as_str());
+    assert!(json.contains("\"verdict\":\"passed\"") && json.contains(&client), "{json}");
 }
 
 #[tokio::test]
@@ -81,7 +82,8 @@ async fn a_wrong_secret_is_named() {
     );
     let problem = report.problem.unwrap();
     assert_eq!(problem.code, ErrorCode::SecretRefused);
-    assert!(problem.message.contains("client secret of client 7"), "{}", problem.message);
+    let client = world.config.client_id.as_str();
+    assert!(problem.message.contains(&format!("client secret of client {client}")), "{}", problem.message);
     assert!(!serde_json::to_string(&report.token).unwrap().contains("not-the-secret"));
 }
 
@@ -99,8 +101,11 @@ async fn a_redirect_not_registered_is_named_with_the_fix() {
     assert_eq!(problem.code, ErrorCode::RedirectNotRegistered);
     assert_eq!(
         problem.message,
-        "Kanka does not know the redirect URL http://localhost:47813/kanka-link/callback for client 7: copy it into \
-         the client's settings in Kanka."
+        format!(
+            "Kanka does not know the redirect URL http://localhost:47813/kanka-link/callback for client {}: copy it \
+             into the client's settings in Kanka.",
+            world.config.client_id.as_str()
+        )
     );
     // Registered in "Kanka", the same settings pass.
     world.sandbox.set_redirect_uris(vec!["http://localhost:47813/kanka-link/callback".into()]);
