@@ -92,7 +92,7 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
 fn command(name: &str, words: &[&str]) -> Option<Command> {
     let entry = args::SUBCOMMANDS.iter().find(|c| c.name == name && c.picks)?;
     let given = args::read(entry, words)?;
-    let on = |switch: &str| given.switches.iter().any(|given| *given == switch);
+    let on = |switch: &str| given.switches.contains(&switch);
     let pick = given.pick.clone();
     Some(match name {
         // `--all` is every connection: naming one as well says two things.
