@@ -125,9 +125,9 @@ pub const CONNECTION_FLAGS: &[Flag] = &[
     Flag {
         name: "--account",
         value: "NAME|ID",
-        help: "the connection signed in as this Kanka account (its name or id)",
+        help: "the connection signed in as this Kanka account, by its name or id",
     },
-    Flag { name: "--server", value: "URL", help: "the connection to this Kanka (its address)" },
+    Flag { name: "--server", value: "URL", help: "the connection to this Kanka, by its address" },
 ];
 
 /// What a command's flags say about the connection (`--account`, `--server`); neither: the default.
@@ -310,13 +310,10 @@ pub fn usage() -> String {
         }
     }
     text += &format!("  kanka-link --help{}show this help\n\n", " ".repeat(COLUMN - 19));
-    let connection: Vec<String> = CONNECTION_FLAGS.iter().map(|f| format!("{} ({})", with_value(f), f.help)).collect();
-    let connection = format!(
-        "Connections: a command that takes {} works on that connection, else on the default one \
-         (kanka-link switch changes it; status marks it).",
-        connection.join(" or ")
-    );
-    for line in wrap(&connection, WIDTH) {
+    let connection = "Connections: --account NAME|ID (a Kanka account's name or id) and --server URL (a Kanka's \
+                      address) name the connection a command works on; without them, it works on the default \
+                      one, which status marks and switch changes.";
+    for line in wrap(connection, WIDTH) {
         text += &format!("{line}\n");
     }
     text += "\n";

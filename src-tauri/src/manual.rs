@@ -71,7 +71,10 @@ fn command_line_page() -> String {
          browser, keeps the tokens in the keychain and refreshes them. Without arguments, kanka-link opens \
          its window (kanka-link-window); with a kanka-link: URL as its only argument, it hands the URL to \
          the running window, or starts one. The commands below read the same keychain and status file as \
-         the window and take the same refresh lock; they need no display.",
+         the window and take the same refresh lock; they need no display. Beside the settings' own connection \
+         (main), the window can add others (another account, another Kanka): a command that takes --account and \
+         --server works on the connection they name, else on the default one, which status marks and switch \
+         changes; each connection refreshes on its own, under its own lock.",
     );
     text += "\n.SH COMMANDS\n";
     for command in SUBCOMMANDS {
