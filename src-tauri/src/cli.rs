@@ -372,6 +372,10 @@ fn switch(connections: &mut Connections, pick: &Pick, id: Option<&str>) -> Resul
                 connections.all().map(|(id, _)| id).filter(|id| *id != connections.default_id()).collect();
             match others.as_slice() {
                 [other] => (*other).to_owned(),
+                [] => {
+                    let only = named(connections, connections.default_id());
+                    return Err(format!("Kanka Link has one connection only ({only}): there is none to switch to.\n"));
+                }
                 _ => {
                     let known: Vec<String> = connections.all().map(|(id, _)| named(connections, id)).collect();
                     return Err(format!(

@@ -152,6 +152,21 @@ async fn token_serves_the_connection_named_or_the_default_and_switch_changes_it(
     assert_eq!(machine.token(&["token"]), b_token, "a refused switch changes nothing");
     assert!(machine.run(&["switch", "main"]).status.success());
     assert_eq!(machine.token(&["token"]), a_token);
+
+    // The default disconnected: it leaves the list, and the settings' own is the default again.
+    assert!(machine.run(&["switch", &b.id]).status.success());
+    let gone = machine.run(&["disconnect"]);
+    assert!(gone.status.success(), "{}", text(&gone.stderr));
+    let said = text(&gone.stdout);
+    assert!(
+        said.contains(&format!(
+            "The default connection is now main, Sandbox Sage (account 1234) on {}.",
+            machine.server()
+        )),
+        "{said}"
+    );
+    assert_eq!(machine.token(&["token"]), a_token);
+    refused(&machine.run(&["switch"]), "Kanka Link has one connection only (main, Sandbox Sage");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
