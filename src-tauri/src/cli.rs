@@ -1,16 +1,20 @@
-//! The command line, modelled on `gh auth status` and `gh auth token`. It reads the same
-//! keychain and status file as the window and takes the same refresh lock, so `token` and the
-//! window's timer never refresh at once. It runs in `kanka-link` (main.rs), which loads no GTK.
+//! The command line, modelled on `gh auth status`, `gh auth token` and `gh auth switch`. It reads
+//! the same keychain and status files as the window and takes the same refresh locks, so `token`
+//! and the window's timer never refresh at once. Each connection (core connections.rs) is an
+//! engine of its own: a command works on the one `--account` and `--server` name, else on the
+//! default one, and never touches another. It runs in `kanka-link` (main.rs), which loads no GTK.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::output::{Stream, attach_console, finish, write};
-use chrono::{DateTime, Local, Utc};
+use crate::args::{self, Pick};
+use crate::output::{Listed, Stream, attach_console, describe, describe_check, finish, label, named, to_json, write};
+use chrono::Utc;
 use kanka_link_core::clock::SystemClock;
-use kanka_link_core::{Config, Error, Linker, Origin, Paths, SetupReport, Sources, State, Status, Verdict};
+use kanka_link_core::connections::MAIN;
+use kanka_link_core::{Config, Connections, Error, Linker, Origin, Paths, Sources, State, Verdict};
 
 pub enum Invocation {
     /// No arguments: the window.
@@ -26,26 +30,45 @@ pub enum Invocation {
 }
 
 pub enum Command {
-    Status { json: bool },
-    Token { json: bool },
-    Refresh { if_due: bool },
-    Exec(crate::exec::Program),
-    Disconnect,
+    /// `all`: every connection's JSON, in an array.
+    Status {
+        json: bool,
+        all: bool,
+        pick: Pick,
+    },
+    Token {
+        json: bool,
+        pick: Pick,
+    },
+    /// `if_due` without a pick: every connection that is due (the login check).
+    Refresh {
+        if_due: bool,
+        pick: Pick,
+    },
+    Exec {
+        program: crate::exec::Program,
+        pick: Pick,
+    },
+    Disconnect {
+        pick: Pick,
+    },
+    /// The new default: the one picked, the one with this id, or (neither) the other of two.
+    Switch {
+        pick: Pick,
+        id: Option<String>,
+    },
     Check,
 }
 
 /// The subcommands, for the line `kanka-link` prints when it has no display to open the window
 /// on (launch.rs). Each is in args::SUBCOMMANDS (a test checks both ways).
-pub const COMMANDS: &[&str] = &["status", "token", "exec", "refresh", "disconnect", "check", "completion"];
+pub const COMMANDS: &[&str] = &["status", "token", "exec", "refresh", "disconnect", "switch", "check", "completion"];
 
 pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
     let args: Vec<OsString> = args.collect();
     // The command `exec` runs gets its arguments exactly as given, not as text.
     if args.first().is_some_and(|word| word == "exec") {
-        return match crate::exec::parse(&args[1..]) {
-            Some(program) => Invocation::Command(Command::Exec(program)),
-            None => Invocation::Usage { to_stderr: true },
-        };
+        return parse_exec(&args[1..]).map_or(Invocation::Usage { to_stderr: true }, Invocation::Command);
     }
     let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -53,13 +76,6 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
         [] => Invocation::Window,
         // The single-instance and deep-link plugins take a URL only as the sole argument.
         [url] if url.starts_with("kanka-link:") => Invocation::DeepLink,
-        ["status"] => Invocation::Command(Command::Status { json: false }),
-        ["status", "--json"] => Invocation::Command(Command::Status { json: true }),
-        ["token"] => Invocation::Command(Command::Token { json: false }),
-        ["token", "--json"] => Invocation::Command(Command::Token { json: true }),
-        ["refresh"] => Invocation::Command(Command::Refresh { if_due: false }),
-        ["refresh", "--if-due"] => Invocation::Command(Command::Refresh { if_due: true }),
-        ["disconnect"] => Invocation::Command(Command::Disconnect),
         ["check"] => Invocation::Command(Command::Check),
         ["completion", shell] => {
             crate::manual::completion(shell).map_or(Invocation::Usage { to_stderr: true }, Invocation::Print)
@@ -68,8 +84,43 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Invocation {
         ["man", page @ ..] if page.len() <= 1 => crate::manual::man_page(page.first().copied().unwrap_or("kanka-link"))
             .map_or(Invocation::Usage { to_stderr: true }, Invocation::Print),
         ["--help" | "-h" | "help"] => Invocation::Usage { to_stderr: false },
-        _ => Invocation::Usage { to_stderr: true },
+        [name, rest @ ..] => command(name, rest).map_or(Invocation::Usage { to_stderr: true }, Invocation::Command),
     }
+}
+
+/// A command that works on a connection, its words read by its entry in args::SUBCOMMANDS.
+fn command(name: &str, words: &[&str]) -> Option<Command> {
+    let entry = args::SUBCOMMANDS.iter().find(|c| c.name == name && c.picks)?;
+    let given = args::read(entry, words)?;
+    let on = |switch: &str| given.switches.contains(&switch);
+    let pick = given.pick.clone();
+    Some(match name {
+        // `--all` is every connection: naming one as well says two things.
+        "status" if on("--all") && pick.is_given() => return None,
+        "status" => Command::Status { json: on("--json"), all: on("--all"), pick },
+        "token" => Command::Token { json: on("--json"), pick },
+        "refresh" => Command::Refresh { if_due: on("--if-due"), pick },
+        "disconnect" => Command::Disconnect { pick },
+        "switch" if given.operand.is_some() && pick.is_given() => return None,
+        "switch" => Command::Switch { pick, id: given.operand.map(str::to_owned) },
+        _ => return None,
+    })
+}
+
+/// `exec`'s words: `--account` and `--server` first, then the command exactly as given (after
+/// `--`, everything is the command's, however it looks).
+fn parse_exec(words: &[OsString]) -> Option<Command> {
+    let mut pick = Pick::default();
+    let mut at = 0;
+    loop {
+        let flag: Vec<&str> = words[at..].iter().take(2).map_while(|w| w.to_str()).collect();
+        match args::read_pick(&mut pick, &flag)? {
+            0 => break,
+            taken => at += taken,
+        }
+    }
+    let program = crate::exec::parse(&words[at..])?;
+    Some(Command::Exec { program, pick })
 }
 
 pub fn usage(to_stderr: bool) -> ExitCode {
@@ -110,28 +161,43 @@ const SAVE_PAUSE: Duration = Duration::from_millis(500);
 
 /// What the command prints and its exit status, or the error it reports on stderr.
 async fn execute(command: Command) -> Result<(String, ExitCode), String> {
-    let linker = open()?;
-    let outcome = perform(&linker, command).await;
+    let (config, paths) = settings()?;
+    // The check is of the settings alone: the list of other connections plays no part in it.
+    if let Command::Check = command {
+        return Ok(check(&Linker::open(config, &paths, Arc::new(SystemClock))).await);
+    }
+    let mut connections = Connections::open(config, &paths, Arc::new(SystemClock)).map_err(|e| explain(&e))?;
+    let outcome = perform(&mut connections, command).await;
     // Never end holding the only copy of a renewed refresh token: it is saved, or the
     // connection is marked lost and that is the error (nothing is printed, not even a token).
-    linker.settle(SAVE_ATTEMPTS, SAVE_PAUSE).await.map_err(|e| explain(&e))?;
+    // Every connection settles, whatever another's keychain did.
+    let mut lost = String::new();
+    for (_, linker) in connections.all() {
+        if let Err(e) = linker.settle(SAVE_ATTEMPTS, SAVE_PAUSE).await {
+            lost += &explain(&e);
+        }
+    }
+    if !lost.is_empty() {
+        return Err(lost);
+    }
     outcome
 }
 
-async fn perform(linker: &Linker, command: Command) -> Result<(String, ExitCode), String> {
+async fn perform(connections: &mut Connections, command: Command) -> Result<(String, ExitCode), String> {
     match command {
-        Command::Status { json } => status(linker, json),
-        Command::Token { json: false } => {
-            let token = linker.access_token().await.map_err(|e| explain(&e))?;
+        Command::Status { json, all, pick } => status(connections, json, all, &pick),
+        Command::Token { json: false, pick } => {
+            let token = picked(connections, &pick)?.1.access_token().await.map_err(|e| explain(&e))?;
             Ok((format!("{}\n", token.secret()), ExitCode::SUCCESS))
         }
-        Command::Token { json: true } => {
-            let credential = linker.credential().await.map_err(|e| explain(&e))?;
+        Command::Token { json: true, pick } => {
+            let credential = picked(connections, &pick)?.1.credential().await.map_err(|e| explain(&e))?;
             let json = serde_json::to_string_pretty(&credential)
                 .map_err(|e| format!("Kanka Link could not write the token as JSON: {e}.\n"))?;
             Ok((json + "\n", ExitCode::SUCCESS))
         }
-        Command::Exec(program) => {
+        Command::Exec { program, pick } => {
+            let (_, linker) = picked(connections, &pick)?;
             let credential = linker.credential().await.map_err(|e| explain(&e))?;
             // Before this process becomes the program: a renewed pair is saved, or the connection
             // is marked lost and nothing runs.
@@ -140,16 +206,13 @@ async fn perform(linker: &Linker, command: Command) -> Result<(String, ExitCode)
             let _ = write(Stream::Err, &not_run.message);
             Ok((String::new(), not_run.code))
         }
-        Command::Refresh { if_due: true } => {
-            match linker.refresh_if_due().await {
-                Ok(()) => {}
-                // Kept by the settle in `execute`, or the connection is lost and that is the error.
-                Err(Error::TokensNotSaved { .. }) => {}
-                Err(e) => return Err(explain(&e)),
-            }
+        Command::Refresh { if_due: true, pick } if !pick.is_given() => refresh_every_due(connections).await,
+        Command::Refresh { if_due: true, pick } => {
+            refresh_if_due(picked(connections, &pick)?.1).await.map_err(|e| explain(&e))?;
             Ok((String::new(), ExitCode::SUCCESS))
         }
-        Command::Refresh { if_due: false } => {
+        Command::Refresh { if_due: false, pick } => {
+            let (id, linker) = picked(connections, &pick)?;
             let status = match linker.refresh_now().await {
                 Ok(status) => status,
                 // Kanka renewed the pair and the keychain refused it: kept now (the refresh
@@ -160,17 +223,17 @@ async fn perform(linker: &Linker, command: Command) -> Result<(String, ExitCode)
                 }
                 Err(e) => return Err(explain(&e)),
             };
-            Ok((describe(&status, linker.config(), Utc::now()), ExitCode::SUCCESS))
+            Ok((describe(&status, linker.config(), label(connections, id), Utc::now()), ExitCode::SUCCESS))
         }
-        Command::Disconnect => {
-            let notice = linker.disconnect().await.map_err(|e| explain(&e))?;
-            Ok((format!("{}\n", notice.message), ExitCode::SUCCESS))
-        }
-        Command::Check => {
-            let report = linker.check_setup().await;
-            Ok((describe_check(&report), check_status(report.verdict)))
-        }
+        Command::Disconnect { pick } => disconnect(connections, &pick).await,
+        Command::Switch { pick, id } => switch(connections, &pick, id.as_deref()),
+        Command::Check => Ok(check(connections.get(MAIN).unwrap_or(connections.default_linker())).await),
     }
+}
+
+async fn check(linker: &Linker) -> (String, ExitCode) {
+    let report = linker.check_setup().await;
+    (describe_check(&report), check_status(report.verdict))
 }
 
 /// `check`'s exit status when Kanka could not be reached: neither a pass nor a wrong setting.
@@ -184,27 +247,6 @@ fn check_status(verdict: Verdict) -> ExitCode {
     }
 }
 
-/// One line per probe, then what to do.
-fn describe_check(report: &SetupReport) -> String {
-    let mut text = format!(
-        "Checking the settings with {} (client {})\n",
-        report.kanka_url.as_str().trim_end_matches('/'),
-        report.client_id.as_str()
-    );
-    text += &format!("  token endpoint:         {}\n", report.token.summary);
-    text += &format!("  authorization endpoint: {}\n", report.authorize.summary);
-    match &report.problem {
-        None => text += "Ready: Connect opens Kanka's sign-in page.\n",
-        Some(problem) => {
-            text += &format!("{}\n", problem.message);
-            if let Some(hint) = &problem.hint {
-                text += &format!("{hint}\n");
-            }
-        }
-    }
-    text
-}
-
 fn explain(error: &Error) -> String {
     match error.hint() {
         Some(hint) => format!("{error}\n{hint}\n"),
@@ -212,7 +254,12 @@ fn explain(error: &Error) -> String {
     }
 }
 
-fn open() -> Result<Linker, String> {
+/// The connection `--account` and `--server` name, else the default one.
+fn picked<'a>(connections: &'a Connections, pick: &Pick) -> Result<(&'a str, &'a Linker), String> {
+    connections.select(pick.account.as_deref(), pick.server.as_deref()).map_err(|e| explain(&e))
+}
+
+fn settings() -> Result<(Config, Paths), String> {
     let paths = Paths::platform().map_err(|e| explain(&e))?;
     let sources = Sources::load(&paths.config_file).map_err(|e| explain(&e))?;
     // No client id from the environment, the file or the build: nothing was ever set up, which
@@ -221,7 +268,7 @@ fn open() -> Result<Linker, String> {
         return Err(not_set_up(&paths));
     }
     let config = Config::check(sources).map_err(|e| explain(&e))?;
-    Ok(Linker::open(config, &paths, Arc::new(SystemClock)))
+    Ok((config, paths))
 }
 
 fn not_set_up(paths: &Paths) -> String {
@@ -234,155 +281,116 @@ fn not_set_up(paths: &Paths) -> String {
     )
 }
 
-fn status(linker: &Linker, json: bool) -> Result<(String, ExitCode), String> {
-    let status = linker.status();
-    let text = if json {
-        let json = serde_json::to_string_pretty(&status)
-            .map_err(|e| format!("Kanka Link could not write its status as JSON: {e}.\n"))?;
-        json + "\n"
+/// Every connection as text (or the one named); as JSON, the default's (or the one named) as
+/// before there were several, or with `--all` every one's in an array. The exit status says
+/// whether that connection (the default, or the one named) is linked.
+fn status(connections: &Connections, json: bool, all: bool, pick: &Pick) -> Result<(String, ExitCode), String> {
+    let (id, linker) = picked(connections, pick)?;
+    let now = Utc::now();
+    let text = if json && all {
+        let rows: Vec<_> = connections
+            .all()
+            .map(|(id, l)| (id, l.config().kanka_url.as_str().trim_end_matches('/').to_owned(), l.status()))
+            .collect();
+        let listed: Vec<Listed> = rows
+            .iter()
+            .map(|(id, server, status)| Listed { id, server, default: *id == connections.default_id(), status })
+            .collect();
+        to_json(&listed)?
+    } else if json {
+        to_json(&linker.status())?
+    } else if pick.is_given() {
+        describe(&linker.status(), linker.config(), label(connections, id), now)
     } else {
-        describe(&status, linker.config(), Utc::now())
+        let each: Vec<String> =
+            connections.all().map(|(id, l)| describe(&l.status(), l.config(), label(connections, id), now)).collect();
+        each.join("\n")
     };
-    let linked = matches!(status.state, State::Connected | State::Refreshing);
+    let linked = matches!(linker.status().state, State::Connected | State::Refreshing);
     Ok((text, if linked { ExitCode::SUCCESS } else { ExitCode::FAILURE }))
 }
 
-/// The status as a person reads it.
-fn describe(status: &Status, config: &Config, now: DateTime<Utc>) -> String {
-    let mut text = format!(
-        "Kanka Link for {} (client {})\n",
-        config.kanka_url.as_str().trim_end_matches('/'),
-        config.client_id.as_str()
-    );
-    let who = status.account.as_ref().map(|a| format!("{} (account {})", a.name, a.id));
-    let headline = match status.state {
-        State::Connected | State::Refreshing => match &who {
-            Some(who) => format!("Connected as {who}"),
-            None => "Connected (account name not known yet)".to_owned(),
-        },
-        State::Connecting => "Waiting for Kanka in the browser".to_owned(),
-        State::ReconnectNeeded => format!("Reconnect needed{}", who.map(|w| format!(" for {w}")).unwrap_or_default()),
-        State::Disconnected => "Not connected".to_owned(),
-        State::Error => "Not working".to_owned(),
-    };
-    text += &format!("  {headline}\n");
-    if let Some(at) = status.expires_at {
-        text += &format!("  Token expires: {} ({})\n", local(at), relative(at, now));
+/// `refresh --if-due` for one connection: a pair Kanka renewed and the keychain refused is kept
+/// by the settle in `execute`, or the connection is lost and that is the error.
+async fn refresh_if_due(linker: &Linker) -> Result<(), Error> {
+    match linker.refresh_if_due().await {
+        Err(Error::TokensNotSaved { .. }) => Ok(()),
+        result => result,
     }
-    if let Some(at) = status.refreshed_at {
-        text += &format!("  Last refresh:  {}\n", local(at));
+}
+
+/// The login check: every connection with tokens is refreshed if it is due, each under its own
+/// lock; one that fails is said and does not keep the others from theirs. Not connected at all
+/// is the error it was with one connection.
+async fn refresh_every_due(connections: &Connections) -> Result<(String, ExitCode), String> {
+    let several = connections.all().count() > 1;
+    let (mut linked, mut failed) = (0, String::new());
+    for (id, linker) in connections.all() {
+        match refresh_if_due(linker).await {
+            Err(Error::NotConnected) => continue,
+            Ok(()) => {}
+            Err(e) if several => failed += &format!("Connection {}: {}", named(connections, id), explain(&e)),
+            Err(e) => failed += &explain(&e),
+        }
+        linked += 1;
     }
-    if let Some(at) = status.next_refresh_at {
-        text += &format!("  Next refresh:  {} ({})\n", local(at), relative(at, now));
+    if linked == 0 {
+        return Err(explain(&Error::NotConnected));
     }
-    if let Some(error) = &status.last_error {
-        text += &format!("  {}\n", error.message);
-        if let Some(hint) = &error.hint {
-            text += &format!("  {hint}\n");
+    if !failed.is_empty() {
+        return Err(failed);
+    }
+    Ok((String::new(), ExitCode::SUCCESS))
+}
+
+/// Forgets the tokens of the connection named; an added one also leaves the list (the settings'
+/// own stays: it is the settings).
+async fn disconnect(connections: &mut Connections, pick: &Pick) -> Result<(String, ExitCode), String> {
+    let (id, linker) = picked(connections, pick)?;
+    let id = id.to_owned();
+    let notice = linker.disconnect().await.map_err(|e| explain(&e))?;
+    let mut text = format!("{}\n", notice.message);
+    if id != MAIN {
+        let was_default = connections.default_id() == id;
+        connections.remove(&id).map_err(|e| explain(&e))?;
+        text += &format!("Connection {id} is no longer listed.\n");
+        if was_default {
+            text += &format!("The default connection is now {}.\n", named(connections, connections.default_id()));
         }
     }
-    text
+    Ok((text, ExitCode::SUCCESS))
 }
 
-fn local(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local).format("%Y-%m-%d %H:%M %Z").to_string()
-}
-
-fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let seconds = (at - now).num_seconds();
-    let (amount, past) = (seconds.unsigned_abs(), seconds < 0);
-    let span = match amount {
-        0..60 => format!("{amount} s"),
-        60..3600 => format!("{} min", amount / 60),
-        3600..86_400 => format!("{} h", amount / 3600),
-        _ => format!("{} days", amount / 86_400),
+/// Makes a connection the default: the one named by its flags or its id; without either, of
+/// two connections the other one (as `gh auth switch`).
+fn switch(connections: &mut Connections, pick: &Pick, id: Option<&str>) -> Result<(String, ExitCode), String> {
+    let chosen = match id {
+        Some(id) => id.to_owned(),
+        None if pick.is_given() => picked(connections, pick)?.0.to_owned(),
+        None => {
+            let others: Vec<&str> =
+                connections.all().map(|(id, _)| id).filter(|id| *id != connections.default_id()).collect();
+            match others.as_slice() {
+                [other] => (*other).to_owned(),
+                [] => {
+                    let only = named(connections, connections.default_id());
+                    return Err(format!("Kanka Link has one connection only ({only}): there is none to switch to.\n"));
+                }
+                _ => {
+                    let known: Vec<String> = connections.all().map(|(id, _)| named(connections, id)).collect();
+                    return Err(format!(
+                        "Name the connection to make the default with --account, --server or its id.\n\
+                         The connections: {}.\n",
+                        known.join("; ")
+                    ));
+                }
+            }
+        }
     };
-    if past { format!("{span} ago") } else { format!("in {span}") }
+    connections.set_default(&chosen).map_err(|e| explain(&e))?;
+    Ok((format!("The default connection is now {}.\n", named(connections, &chosen)), ExitCode::SUCCESS))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parsed(args: &[&str]) -> Invocation {
-        parse(args.iter().map(OsString::from))
-    }
-
-    #[test]
-    fn arguments_are_read_as_documented() {
-        assert!(matches!(parsed(&[]), Invocation::Window));
-        assert!(matches!(parsed(&["kanka-link://oauth/callback?code=a&state=b"]), Invocation::DeepLink));
-        assert!(matches!(parsed(&["status"]), Invocation::Command(Command::Status { json: false })));
-        assert!(matches!(parsed(&["status", "--json"]), Invocation::Command(Command::Status { json: true })));
-        assert!(matches!(parsed(&["token"]), Invocation::Command(Command::Token { json: false })));
-        assert!(matches!(parsed(&["token", "--json"]), Invocation::Command(Command::Token { json: true })));
-        assert!(matches!(parsed(&["disconnect"]), Invocation::Command(Command::Disconnect)));
-        assert!(matches!(parsed(&["refresh"]), Invocation::Command(Command::Refresh { if_due: false })));
-        assert!(matches!(parsed(&["refresh", "--if-due"]), Invocation::Command(Command::Refresh { if_due: true })));
-        assert!(matches!(parsed(&["exec", "--", "sh", "-c", "exit 7"]), Invocation::Command(Command::Exec(_))));
-        assert!(matches!(parsed(&["exec", "env"]), Invocation::Command(Command::Exec(_))));
-        for no_command in [&["exec"][..], &["exec", "--"], &["exec", "--json", "env"]] {
-            assert!(matches!(parsed(no_command), Invocation::Usage { to_stderr: true }), "{no_command:?}");
-        }
-        assert!(matches!(parsed(&["check"]), Invocation::Command(Command::Check)));
-        assert!(matches!(parsed(&["check", "--json"]), Invocation::Usage { to_stderr: true }));
-        assert!(matches!(parsed(&["--help"]), Invocation::Usage { to_stderr: false }));
-        for unknown in [
-            &["frobnicate"][..],
-            &["status", "--xml"],
-            &["token", "extra"],
-            &["token", "--json", "extra"],
-            &["refresh", "--if-due", "now"],
-            &["kanka-link://x", "more"],
-        ] {
-            assert!(matches!(parsed(unknown), Invocation::Usage { to_stderr: true }), "{unknown:?}");
-        }
-    }
-
-    #[test]
-    fn every_command_is_in_the_table_and_the_no_display_line() {
-        let named: Vec<&str> = crate::args::SUBCOMMANDS.iter().map(|c| c.name).collect();
-        assert_eq!(named, COMMANDS, "args::SUBCOMMANDS and COMMANDS (launch.rs prints them)");
-    }
-
-    #[test]
-    fn every_form_the_table_documents_is_parsed() {
-        for command in crate::args::SUBCOMMANDS {
-            // A command with operands needs them (`exec` a COMMAND, `completion` a shell).
-            let mut forms = if command.operands.is_empty() { vec![vec![command.name]] } else { vec![] };
-            forms.extend(command.flags.iter().map(|flag| vec![command.name, flag.name]));
-            for operand in command.operands.split('|').filter(|o| !o.is_empty()) {
-                forms.push(match operand {
-                    "[--] COMMAND [ARGS...]" => vec![command.name, "--", "env"],
-                    word => vec![command.name, word],
-                });
-            }
-            for form in forms {
-                assert!(matches!(parsed(&form), Invocation::Command(_) | Invocation::Print(_)), "{form:?}");
-            }
-        }
-        assert!(matches!(parsed(&["completion", "tcsh"]), Invocation::Usage { to_stderr: true }));
-        assert!(matches!(parsed(&["completion"]), Invocation::Usage { to_stderr: true }));
-        assert!(matches!(parsed(&["man", "ls"]), Invocation::Usage { to_stderr: true }));
-        assert!(matches!(parsed(&["man"]), Invocation::Print(_)));
-    }
-
-    #[test]
-    fn the_check_exits_with_a_status_per_verdict() {
-        assert_eq!(check_status(Verdict::Passed), ExitCode::SUCCESS);
-        assert_eq!(check_status(Verdict::SettingWrong), ExitCode::FAILURE);
-        assert_eq!(check_status(Verdict::Unreachable), ExitCode::from(3));
-        let usage = crate::args::usage();
-        assert!(usage.contains("kanka-link check") && usage.contains("3 when `check` could not reach Kanka"));
-        assert!(usage.contains("kanka-link exec [--] COMMAND") && usage.contains("127 when there is"));
-        assert!(usage.contains("token [--json]") && usage.contains("refresh [--if-due]"));
-    }
-
-    #[test]
-    fn relative_times_read_naturally() {
-        let now = Utc::now();
-        assert_eq!(relative(now + chrono::Duration::days(365), now), "in 365 days");
-        assert_eq!(relative(now + chrono::Duration::seconds(90), now), "in 1 min");
-        assert_eq!(relative(now - chrono::Duration::hours(3), now), "3 h ago");
-    }
-}
+#[path = "cli_tests.rs"]
+mod tests;

@@ -37,6 +37,14 @@ pub fn parse(words: &[OsString]) -> Option<Program> {
     })
 }
 
+#[cfg(test)]
+impl Program {
+    /// The program and its arguments, as text, for the parser's tests.
+    pub fn describe(&self) -> Vec<String> {
+        std::iter::once(&self.program).chain(&self.args).map(|w| w.to_string_lossy().into_owned()).collect()
+    }
+}
+
 /// Why the program did not run, said on stderr, and the status a shell would give.
 pub struct NotRun {
     pub message: String,

@@ -37,8 +37,11 @@ fn environment_and_files(text: &mut String) {
 
 fn synopsis(command: &Subcommand) -> String {
     let mut line = format!(".B kanka\\-link {}\n", command.name);
-    for flag in command.flags {
-        line += &format!("[\\fB{}\\fR]\n", roff(flag.name));
+    for flag in command.all_flags() {
+        match flag.value {
+            "" => line += &format!("[\\fB{}\\fR]\n", roff(flag.name)),
+            value => line += &format!("[\\fB{}\\fR \\fI{}\\fR]\n", roff(flag.name), roff(value)),
+        }
     }
     if !command.operands.is_empty() {
         line += &format!(".I {}\n", roff(command.operands));
@@ -68,13 +71,16 @@ fn command_line_page() -> String {
          browser, keeps the tokens in the keychain and refreshes them. Without arguments, kanka-link opens \
          its window (kanka-link-window); with a kanka-link: URL as its only argument, it hands the URL to \
          the running window, or starts one. The commands below read the same keychain and status file as \
-         the window and take the same refresh lock; they need no display.",
+         the window and take the same refresh lock; they need no display. Beside the settings' own connection \
+         (main), the window can add others (another account, another Kanka): a command that takes --account and \
+         --server works on the connection they name, else on the default one, which status marks and switch \
+         changes; each connection refreshes on its own, under its own lock.",
     );
     text += "\n.SH COMMANDS\n";
     for command in SUBCOMMANDS {
         text += &tagged(format!("{} {}", command.name, command.operands).trim_end(), "B", &command.help.join(" "));
-        for flag in command.flags {
-            text += &format!(".RS\n{}.RE\n", tagged(flag.name, "B", flag.help));
+        for flag in command.all_flags() {
+            text += &format!(".RS\n{}.RE\n", tagged(&args::with_value(flag), "B", flag.help));
         }
     }
     text += &tagged("--help, -h, help", "B", "show the usage on standard output.");
@@ -133,7 +139,7 @@ fn bash() -> String {
         let words = if let Some(choices) = choices(command) {
             choices.join(" ")
         } else {
-            command.flags.iter().map(|f| f.name).collect::<Vec<_>>().join(" ")
+            command.all_flags().map(|f| f.name).collect::<Vec<_>>().join(" ")
         };
         if runs_a_command(command) {
             text += &format!(
@@ -142,9 +148,18 @@ fn bash() -> String {
                  \x20               COMPREPLY=($(compgen -f -- \"$cur\"))\n            fi ;;\n",
                 command.name
             );
-        } else if !words.is_empty() {
+        } else if choices(command).is_some() {
             text += &format!(
                 "        {})\n            [ \"$COMP_CWORD\" -eq 2 ] && COMPREPLY=($(compgen -W \"{words}\" -- \"$cur\")) ;;\n",
+                command.name
+            );
+        } else if !words.is_empty() {
+            // Flags in any order; none after one that takes a value (`--server URL`).
+            text += &format!(
+                "        {})\n            case \"${{COMP_WORDS[COMP_CWORD-1]}}\" in\n\
+                 \x20               --account|--server) ;;\n\
+                 \x20               *) COMPREPLY=($(compgen -W \"{words}\" -- \"$cur\")) ;;\n\
+                 \x20           esac ;;\n",
                 command.name
             );
         }
@@ -182,13 +197,16 @@ fn zsh() -> String {
                 command.name,
                 choices.join(" ")
             );
-        } else if !command.flags.is_empty() {
-            let flags: Vec<&str> = command.flags.iter().map(|f| f.name).collect();
-            text += &format!(
-                "        {})\n            (( CURRENT == 3 )) && compadd -- {} ;;\n",
-                command.name,
-                flags.join(" ")
-            );
+        } else {
+            let flags: Vec<&str> = command.all_flags().map(|f| f.name).collect();
+            if !flags.is_empty() {
+                // Flags in any order; none after one that takes a value (`--server URL`).
+                text += &format!(
+                    "        {})\n            [[ $words[CURRENT-1] == --(account|server) ]] || compadd -- {} ;;\n",
+                    command.name,
+                    flags.join(" ")
+                );
+            }
         }
     }
     text += "    esac\n}\n\
@@ -213,9 +231,11 @@ fn fish() -> String {
             command.name,
             fish_quoted(command.brief)
         );
-        for flag in command.flags {
+        for flag in command.all_flags() {
             let long = flag.name.trim_start_matches('-');
-            text += &format!("complete -c kanka-link -n {seen} -l {long} -d '{}'\n", fish_quoted(flag.help));
+            // -x: the flag takes a value, and no file name is offered for it.
+            let takes = if flag.value.is_empty() { "" } else { " -x" };
+            text += &format!("complete -c kanka-link -n {seen} -l {long}{takes} -d '{}'\n", fish_quoted(flag.help));
         }
         if let Some(choices) = choices(command) {
             text += &format!("complete -c kanka-link -n {seen} -a '{}'\n", choices.join(" "));

@@ -26,7 +26,7 @@ fn printed(args: &[&str]) -> String {
 /// `(subcommand, option)` pairs, `(subcommand, "")` for each subcommand.
 type Forms = BTreeSet<(String, String)>;
 
-/// From `--help`'s synopsis lines (`  kanka-link status [--json]`).
+/// From `--help`'s synopsis lines (`  kanka-link status [--json] [--server URL]`).
 fn forms_in_help(help: &str) -> Forms {
     let mut forms = Forms::new();
     for line in help.lines() {
@@ -35,7 +35,8 @@ fn forms_in_help(help: &str) -> Forms {
         let mut words = rest.split_whitespace();
         let Some(name) = words.next().filter(|w| !w.starts_with('-')) else { continue };
         forms.insert((name.to_owned(), String::new()));
-        for word in words.take_while(|w| w.starts_with('[')) {
+        // `[--json]`, `[--server` (of `[--server URL]`); not `[--]`, `[CONNECTION]` or `[ARGS...]`.
+        for word in words.filter(|w| w.starts_with("[--")) {
             let option = word.trim_matches(['[', ']']);
             if option.starts_with("--") && option.len() > 2 {
                 forms.insert((name.to_owned(), option.to_owned()));
@@ -81,6 +82,12 @@ fn the_man_page_names_what_help_names() {
     let page = printed(&["man"]);
     let in_help = forms_in_help(&help);
     assert!(in_help.contains(&("refresh".into(), "--if-due".into())) && in_help.len() >= 10, "{in_help:?}");
+    for command in ["status", "token", "exec", "refresh", "disconnect", "switch"] {
+        for option in ["--account", "--server"] {
+            assert!(in_help.contains(&(command.into(), option.into())), "{command} {option} in {in_help:?}");
+        }
+    }
+    assert!(in_help.contains(&("status".into(), "--all".into())), "{in_help:?}");
     assert_eq!(forms_in_man(&page), in_help, "the man page's COMMANDS and --help");
     assert!(!help.contains("kanka-link man"), "man is hidden from --help");
 
@@ -101,9 +108,13 @@ fn the_man_page_names_what_help_names() {
         assert!(environment.contains(&format!(".B {variable}\n")), "{variable}");
     }
     let files = section(&page, "FILES").replace("\\-", "-");
-    for file in
-        ["kanka-link/config.toml", "kanka-link/connection-", "kanka-link/logs", "autostart/app.kankalink.desktop"]
-    {
+    for file in [
+        "kanka-link/config.toml",
+        "kanka-link/connections.json",
+        "kanka-link/connection-",
+        "kanka-link/logs",
+        "autostart/app.kankalink.desktop",
+    ] {
         assert!(files.contains(file), "{file} in {files}");
     }
     for name in ["NAME", "SYNOPSIS", "DESCRIPTION", "\"SEE ALSO\""] {
@@ -162,7 +173,12 @@ fn the_completion_scripts_are_valid_and_complete_the_subcommands() {
         bash("kanka-link ''", 1).lines().filter(|w| !w.starts_with('-')).map(str::to_owned).collect();
     assert_eq!(offered, subcommands);
     assert_eq!(bash("kanka-link ref", 1), "refresh\n");
-    assert_eq!(bash("kanka-link refresh --", 2), "--if-due\n");
+    assert_eq!(bash("kanka-link refresh --if", 2), "--if-due\n");
+    // Flags in any order, and none where a flag's value goes.
+    assert_eq!(bash("kanka-link token --server u --j", 4), "--json\n");
+    // (printf prints one empty line for no words.)
+    assert_eq!(bash("kanka-link token --account ''", 3), "\n");
+    assert_eq!(bash("kanka-link status --json --a", 3), "--all\n--account\n");
     assert_eq!(bash("kanka-link completion f", 2), "fish\n");
 
     // fish: its own completer, on the script as a user's config would load it.
@@ -175,7 +191,9 @@ fn the_completion_scripts_are_valid_and_complete_the_subcommands() {
     let offered: BTreeSet<String> =
         fish("kanka-link ").lines().filter_map(|l| l.split('\t').next()).map(str::to_owned).collect();
     assert_eq!(offered, subcommands);
-    assert!(fish("kanka-link token --").starts_with("--json\t"));
+    let flags: BTreeSet<String> =
+        fish("kanka-link token --").lines().filter_map(|l| l.split('\t').next()).map(str::to_owned).collect();
+    assert_eq!(flags, ["--account", "--json", "--server"].map(String::from).into());
 
     let unknown = run(&["completion", "tcsh"]);
     assert_eq!(unknown.status.code(), Some(2));

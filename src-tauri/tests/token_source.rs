@@ -214,7 +214,11 @@ async fn exec_runs_nothing_without_a_connection_and_names_a_command_it_cannot_st
     for usage in [&["exec"][..], &["exec", "--"]] {
         let output = machine.run(usage);
         assert_eq!(output.status.code(), Some(2), "kanka-link {usage:?}");
-        assert!(text(&output.stderr).contains("kanka-link exec [--] COMMAND"), "{usage:?}: {}", text(&output.stderr));
+        assert!(
+            text(&output.stderr).contains("kanka-link exec [--account NAME|ID] [--server URL] [--] COMMAND"),
+            "{usage:?}: {}",
+            text(&output.stderr)
+        );
     }
 }
 
