@@ -4,7 +4,7 @@
 /**
  * What the UI and the command line branch on; stable across releases.
  */
-export type ErrorCode = "invalid_setting" | "missing_client_secret" | "keychain_unavailable" | "keychain_locked" | "keychain" | "storage" | "lock_timeout" | "tokens_not_saved" | "tokens_held_elsewhere" | "malformed_callback" | "unexpected_callback" | "replayed_callback" | "abandoned_callback" | "expired_callback" | "state_mismatch" | "authorization_expired" | "cancelled" | "authorization_refused" | "loopback_unavailable" | "invalid_grant" | "invalid_request" | "invalid_client" | "rate_limited" | "server_error" | "unauthorized" | "unexpected_response" | "network" | "timeout" | "client_unknown" | "secret_refused" | "redirect_not_registered" | "client_not_allowed" | "not_kanka" | "not_connected" | "reconnect_needed";
+export type ErrorCode = "invalid_setting" | "missing_client_secret" | "keychain_unavailable" | "keychain_locked" | "keychain" | "storage" | "lock_timeout" | "tokens_not_saved" | "tokens_held_elsewhere" | "malformed_callback" | "unexpected_callback" | "replayed_callback" | "abandoned_callback" | "expired_callback" | "state_mismatch" | "authorization_expired" | "cancelled" | "authorization_refused" | "loopback_unavailable" | "invalid_grant" | "invalid_request" | "invalid_client" | "rate_limited" | "server_error" | "unauthorized" | "unexpected_response" | "network" | "timeout" | "client_unknown" | "secret_refused" | "redirect_not_registered" | "client_not_allowed" | "not_kanka" | "not_connected" | "reconnect_needed" | "no_such_connection" | "ambiguous_connection";
 
 /**
  * An error as the UI, the command line and the status file see it.
@@ -50,6 +50,25 @@ notice: ErrorInfo | null, };
  * sign-in's `state`, so the page gets it only when it has to show it, and `Debug` never prints it.
  */
 export type SignInStarted = { expires_at: string, url: string | null, };
+
+/**
+ * One connection as the window lists it: which one (the id its commands take), its Kanka server,
+ * whether it is the default (what `kanka-link token` serves), and its status. No token.
+ */
+export type ConnectionStatus = { 
+/**
+ * `main` for the settings' own connection, first in the list.
+ */
+id: string, 
+/**
+ * The Kanka address it signs in at; "" while the settings are not valid.
+ */
+server: string, default: boolean, status: Status, };
+
+/**
+ * A connection added for another account, and its sign-in under way.
+ */
+export type ConnectionAdded = { id: string, sign_in: SignInStarted, };
 
 /**
  * What disconnecting did, and what it cannot do.
