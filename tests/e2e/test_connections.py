@@ -17,10 +17,24 @@ import harness  # noqa: E402
 from harness import CLIENT_ID, api_accepts, consent, stats, world  # noqa: E402
 
 
+PROFILE = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
 def set_up():
-    # A profile of its own: the other modules leave connections and settings behind.
+    # A profile of its own: the other modules leave connections and settings behind; and the
+    # modules after this one get theirs back (test_window uses the session's own).
+    saved = {variable: os.environ.get(variable) for variable in PROFILE}
+    unittest.addModuleCleanup(restore, saved)
     harness.use_profile("connections")
     harness.set_up()
+
+
+def restore(saved: dict):
+    for variable, value in saved.items():
+        if value is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = value
 
 
 setUpModule = set_up
@@ -171,6 +185,25 @@ class Connections(harness.App):
         self.assertTrue(api_accepts(second))
         self.assertEqual(self.session.text("#connect"), "Connect to Kanka")
         self.assertFalse(self.session.find("#add-connection").displayed(), "nothing to add beside a signed-out first")
+
+    def test_07_cancelling_an_added_sign_in_removes_its_card(self):
+        # The first connection is signed out now: sign it in again, then give up adding another.
+        consent("approve")
+        self.click("#connect")
+        self.wait_state("connected")
+        self.assertEqual(added_in_list(), ["2"])
+        consent("ignore")
+        self.click("#add-connection")
+        self.session.wait_for("the third card waiting", lambda: "times out in" in self.session.text("#remaining-3"))
+        self.assertEqual(self.cards(), ["connection", "connection-2", "connection-3"])
+        self.click("#cancel-3")
+        try:
+            self.session.wait_for("the third card gone", lambda: self.cards() == ["connection", "connection-2"])
+        except AssertionError:
+            raise AssertionError(f"cards {self.cards()}; the third {self.card_state('-3')!r}, its message "
+                                 f"{self.session.text('#message-3')!r}; list {added_in_list()}")
+        self.assertEqual(added_in_list(), ["2"])
+        self.assertEqual((self.state(), self.card_state("-2")), ("connected", "connected"))
 
 
 if __name__ == "__main__":

@@ -60,6 +60,9 @@ const cards = new Map<string, Card>([[MAIN, main]]);
 const addRow = document.getElementById("add-row") as HTMLElement;
 const addButton = document.getElementById("add-connection") as HTMLButtonElement;
 let adding = false;
+// When each card went, counted: an answer about a card that went after it was asked for is stale.
+let drops = 0;
+const droppedAt = new Map<string, number>();
 
 let setup: SetupState = initialSetup;
 let askedForSetup = false;
@@ -89,6 +92,8 @@ function lastCard(): Element {
 
 /** A connection that went from the list: its card goes, and the focus does not go with it. */
 function dropCard(card: Card): void {
+  drops += 1;
+  droppedAt.set(card.id, drops);
   window.clearTimeout(card.redraw);
   cards.delete(card.id);
   if (card.view.root.contains(document.activeElement)) main.view.heading.focus();
@@ -228,8 +233,12 @@ async function addAnother(): Promise<void> {
   if (adding) return;
   adding = true;
   addButton.setAttribute("aria-disabled", "true");
+  const asked = drops;
   try {
     const added = await ipc.addConnection();
+    // Its statuses may come before the answer (opening the browser takes a while), and with
+    // them its end: a card cancelled meanwhile stays gone.
+    if ((droppedAt.get(added.id) ?? 0) > asked) return;
     const card = cardFor(added.id, lastCard());
     const state = card.ui.status?.state;
     // Over already (its statuses came first) when it is no longer waiting.
