@@ -46,7 +46,7 @@ pub async fn connect(app: AppHandle, engine: State<'_, Engine>, id: String) -> C
 }
 
 /// "Connect another account": a new connection to the settings' server and client, and its
-/// sign-in. One whose sign-in cannot start is not kept.
+/// sign-in. One whose sign-in cannot start is not kept (the error is the answer).
 #[tauri::command]
 pub async fn add_connection(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<ConnectionAdded> {
     let (id, linker) = engine.add()?;
@@ -56,7 +56,10 @@ pub async fn add_connection(app: AppHandle, engine: State<'_, Engine>) -> Comman
             Ok(ConnectionAdded { id, sign_in: SignInPage::new(request, opened) })
         }
         Err(e) => {
-            engine.remove(&id).await?;
+            // Forgotten with the record of its failure: the error is the answer.
+            if let Err(left) = engine.disconnect(&id).await {
+                tracing::warn!("the connection that could not sign in stays in the list: {}", left.message);
+            }
             Err(e.info())
         }
     }

@@ -226,12 +226,12 @@ impl Engine {
         Ok(notice)
     }
 
-    /// Stops waiting for Kanka; an added connection that never signed in is then removed (the
-    /// user gave up adding it).
+    /// Stops waiting for Kanka; an added connection that never signed in is then forgotten (its
+    /// record) and removed: the user gave up adding it.
     pub async fn cancel_connect(&self, id: &str) -> Result<Status, ErrorInfo> {
         let status = self.linker(id)?.cancel_connect().await.map_err(|e| e.info())?;
         if id != MAIN && status.account.is_none() && status.expires_at.is_none() {
-            self.remove(id).await?;
+            self.disconnect(id).await?;
         }
         Ok(status)
     }
