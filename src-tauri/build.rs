@@ -5,6 +5,7 @@ fn main() {
         "status",
         "watch_status",
         "connect",
+        "add_connection",
         "open_authorization_page",
         "sign_in_page",
         "cancel_connect",

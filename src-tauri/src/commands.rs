@@ -1,8 +1,10 @@
-//! The window's commands: each is a thin call into the core. None returns a token or secret.
+//! The window's commands: each is a thin call into the core. None returns a token or secret. Those
+//! that act on a connection take its id (`main` for the settings' own, models.rs `ConnectionStatus`).
 
 use std::path::PathBuf;
 
 use kanka_link_core::autostart::{Autostart, LOGIN_CHECK_ARGS};
+use kanka_link_core::connections::MAIN;
 use kanka_link_core::settings::{self, SettingsInput};
 use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SetupReport, Sources, Status, Stored};
 use tauri::ipc::Channel;
@@ -10,40 +12,67 @@ use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::engine::Engine;
-use crate::models::{CommandResult, SettingsForm, SettingsView, SetupInfo, SignInPage};
+use crate::models::{
+    CommandResult, ConnectionAdded, ConnectionStatus, SettingsForm, SettingsView, SetupInfo, SignInPage,
+};
 
 fn info(error: Error) -> ErrorInfo {
     error.info()
 }
 
-/// The page asks once, as soon as it has loaded: the moment the window is up.
+/// The page asks once, as soon as it has loaded: the moment the window is up. Every connection,
+/// the settings' own first.
 #[tauri::command]
-pub fn status(engine: State<'_, Engine>) -> Status {
+pub fn status(engine: State<'_, Engine>) -> Vec<ConnectionStatus> {
     static FIRST: std::sync::Once = std::sync::Once::new();
     FIRST.call_once(|| tracing::info!("the window is up"));
-    engine.status()
+    engine.statuses()
 }
 
-/// Every status from now on, the current one first, through the page's own channel. The page
-/// listens to no event: its capability grants none (engine.rs says why).
+/// Every list of statuses from now on, the current one first, through the page's own channel.
+/// The page listens to no event: its capability grants none (engine.rs says why).
 #[tauri::command]
-pub fn watch_status(engine: State<'_, Engine>, channel: Channel<Status>) {
+pub fn watch_status(engine: State<'_, Engine>, channel: Channel<Vec<ConnectionStatus>>) {
     engine.watch(channel);
 }
 
-/// Starts a sign-in and opens Kanka's page in the system browser, never in a webview. The page
-/// gets the address only if no browser opened (models.rs, `SignInPage`).
+/// Starts a sign-in of connection `id` and opens Kanka's page in the system browser, never in a
+/// webview. The page gets the address only if no browser opened (models.rs, `SignInPage`).
 #[tauri::command]
-pub async fn connect(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<SignInPage> {
-    let request = engine.linker()?.begin_connect().await.map_err(info)?;
+pub async fn connect(app: AppHandle, engine: State<'_, Engine>, id: String) -> CommandResult<SignInPage> {
+    let request = engine.linker(&id)?.begin_connect().await.map_err(info)?;
     let opened = open_in_browser(&app, request.url.as_str());
     Ok(SignInPage::new(request, opened))
 }
 
+/// "Connect another account": a new connection to the settings' server and client, and its
+/// sign-in. One whose sign-in cannot start is not kept (the error is the answer).
 #[tauri::command]
-pub async fn open_authorization_page(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<SignInPage> {
+pub async fn add_connection(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<ConnectionAdded> {
+    let (id, linker) = engine.add()?;
+    match linker.begin_connect().await {
+        Ok(request) => {
+            let opened = open_in_browser(&app, request.url.as_str());
+            Ok(ConnectionAdded { id, sign_in: SignInPage::new(request, opened) })
+        }
+        Err(e) => {
+            // Forgotten with the record of its failure: the error is the answer.
+            if let Err(left) = engine.disconnect(&id).await {
+                tracing::warn!("the connection that could not sign in stays in the list: {}", left.message);
+            }
+            Err(e.info())
+        }
+    }
+}
+
+#[tauri::command]
+pub async fn open_authorization_page(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    id: String,
+) -> CommandResult<SignInPage> {
     let request =
-        engine.linker()?.pending_request().await.map_err(info)?.ok_or_else(|| Error::AuthorizationExpired.info())?;
+        engine.linker(&id)?.pending_request().await.map_err(info)?.ok_or_else(|| Error::AuthorizationExpired.info())?;
     let opened = open_in_browser(&app, request.url.as_str());
     Ok(SignInPage::new(request, opened))
 }
@@ -51,37 +80,38 @@ pub async fn open_authorization_page(app: AppHandle, engine: State<'_, Engine>) 
 /// The sign-in in progress, to show its countdown again (after a restart, say), without opening
 /// the browser; no address: "Open again" opens it, and hands it over if no browser can.
 #[tauri::command]
-pub async fn sign_in_page(engine: State<'_, Engine>) -> CommandResult<Option<SignInPage>> {
-    let request = engine.linker()?.pending_request().await.map_err(info)?;
+pub async fn sign_in_page(engine: State<'_, Engine>, id: String) -> CommandResult<Option<SignInPage>> {
+    let request = engine.linker(&id)?.pending_request().await.map_err(info)?;
     Ok(request.as_ref().map(SignInPage::waiting))
 }
 
 #[tauri::command]
-pub async fn cancel_connect(engine: State<'_, Engine>) -> CommandResult<Status> {
-    engine.linker()?.cancel_connect().await.map_err(info)
+pub async fn cancel_connect(engine: State<'_, Engine>, id: String) -> CommandResult<Status> {
+    engine.cancel_connect(&id).await
 }
 
 /// Asks Kanka whether it accepts the saved settings (the setup check: two requests, no sign-in,
 /// nothing opened). The report holds no secret.
 #[tauri::command]
 pub async fn check_setup(engine: State<'_, Engine>) -> CommandResult<SetupReport> {
-    Ok(engine.linker()?.check_setup().await)
+    Ok(engine.linker(MAIN)?.check_setup().await)
 }
 
 #[tauri::command]
-pub async fn refresh_now(engine: State<'_, Engine>) -> CommandResult<Status> {
-    engine.linker()?.refresh_now().await.map_err(info)
+pub async fn refresh_now(engine: State<'_, Engine>, id: String) -> CommandResult<Status> {
+    engine.linker(&id)?.refresh_now().await.map_err(info)
 }
 
+/// Disconnects `id`; an added connection goes from the list with its tokens.
 #[tauri::command]
-pub async fn disconnect(engine: State<'_, Engine>) -> CommandResult<DisconnectNotice> {
-    engine.linker()?.disconnect().await.map_err(info)
+pub async fn disconnect(engine: State<'_, Engine>, id: String) -> CommandResult<DisconnectNotice> {
+    engine.disconnect(&id).await
 }
 
 /// Kanka's page of authorised applications, where the user revokes Kanka Link.
 #[tauri::command]
-pub fn open_kanka_settings(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<bool> {
-    let url = engine.linker()?.config().apps_settings_url();
+pub fn open_kanka_settings(app: AppHandle, engine: State<'_, Engine>, id: String) -> CommandResult<bool> {
+    let url = engine.linker(&id)?.config().apps_settings_url();
     Ok(open_in_browser(&app, url.as_str()))
 }
 
@@ -115,7 +145,7 @@ pub async fn settings(engine: State<'_, Engine>) -> CommandResult<SettingsView> 
 pub async fn save_settings(engine: State<'_, Engine>, form: SettingsForm) -> CommandResult<SettingsView> {
     let SettingsForm { url, api_url, client_id, redirect_uri, client_secret } = form;
     let input = SettingsInput { url, api_url, client_id, redirect_uri, client_secret };
-    let current = engine.linker().ok();
+    let current = engine.linker(MAIN).ok();
     let saved = settings::save(&engine.paths.config_file, current.as_ref(), input).await.map_err(info)?;
     engine.restart().await;
     Ok(SettingsView { notice: saved.notice, ..view(&engine).await? })
@@ -162,7 +192,7 @@ fn login_check_entry(_app: &AppHandle) -> CommandResult<(Autostart, String, Path
 
 async fn view(engine: &Engine) -> CommandResult<SettingsView> {
     let sources = Sources::load(&engine.paths.config_file).map_err(info)?;
-    let saved = match engine.linker() {
+    let saved = match engine.linker(MAIN) {
         Ok(linker) => linker.client_secret_saved().await.map_err(info)?,
         Err(_) => false,
     };

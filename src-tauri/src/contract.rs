@@ -16,7 +16,8 @@ use kanka_link_core::{
 use ts_rs::{Config, TS};
 
 use crate::models::{
-    OriginKind, SettingOrigins, SettingValues, SettingVariables, SettingsForm, SettingsView, SetupInfo, SignInPage,
+    ConnectionAdded, ConnectionStatus, OriginKind, SettingOrigins, SettingValues, SettingVariables, SettingsForm,
+    SettingsView, SetupInfo, SignInPage,
 };
 
 /// The files, from the crate's folder (src-tauri).
@@ -49,6 +50,8 @@ fn generate() -> String {
     declaration::<State>(&config, &mut out);
     declaration::<Status>(&config, &mut out);
     declaration::<SignInPage>(&config, &mut out);
+    declaration::<ConnectionStatus>(&config, &mut out);
+    declaration::<ConnectionAdded>(&config, &mut out);
     declaration::<DisconnectNotice>(&config, &mut out);
     declaration::<OriginKind>(&config, &mut out);
     declaration::<SettingValues>(&config, &mut out);

@@ -28,6 +28,7 @@ pub fn run() {
             commands::status,
             commands::watch_status,
             commands::connect,
+            commands::add_connection,
             commands::open_authorization_page,
             commands::sign_in_page,
             commands::cancel_connect,
@@ -125,13 +126,14 @@ fn register_handler(_app: &AppHandle) -> Result<(), String> {
     Ok(())
 }
 
-/// Kanka's answer, by deep link. The window comes forward only for an answer to the sign-in in
-/// progress: a stray link (anyone can open one) changes nothing and shows a passing notice.
+/// Kanka's answer, by deep link, handed to the one connection whose sign-in waits for it
+/// (connections.rs). The window comes forward only for an answer to a sign-in in progress: a
+/// stray link (anyone can open one) changes nothing and shows a passing notice.
 async fn answer(app: &AppHandle, urls: Vec<Url>) {
     tracing::info!("a deep link arrived");
-    let Ok(linker) = app.state::<Engine>().linker() else { return };
+    let Ok(connections) = app.state::<Engine>().connections() else { return };
     for url in urls.into_iter().filter(|url| url.scheme() == SCHEME) {
-        match linker.handle_callback(url.as_str()).await {
+        match connections.handle_callback(url.as_str()).await {
             Ok(_) => show(app),
             Err(e) if e.code().is_stray_callback() => tracing::info!("a stray deep link was ignored: {e}"),
             Err(e) => {

@@ -1,6 +1,8 @@
-//! The app's hold on the core: one `Linker` for the current settings, its background work, and
-//! its status pushed to the window through the channel the page handed to `watch_status`.
-//! Saving settings opens a new one.
+//! The app's hold on the core: every connection for the current settings (`Connections`: the
+//! settings' own and those added beside it), a refresh timer for each, and their statuses pushed
+//! to the window as one list through the channel the page handed to `watch_status`. Saving
+//! settings opens them again (the settings define the settings' own connection; the added ones
+//! are read back from their list).
 //!
 //! A channel and not an event: Tauri 2's `plugin:event|listen` takes no scope (tauri 2.12,
 //! src/event/plugin.rs, `listen` reads no `CommandScope`), so a page allowed to listen to `status`
@@ -12,46 +14,79 @@
 use std::sync::{Arc, Mutex};
 
 use kanka_link_core::clock::SystemClock;
-use kanka_link_core::{Background, Config, ErrorInfo, Linker, Paths, State, Status};
+use kanka_link_core::connections::MAIN;
+use kanka_link_core::{Background, Config, Connections, Error, ErrorInfo, Linker, Paths, State, Status};
 use tauri::ipc::Channel;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+use crate::models::ConnectionStatus;
 
 /// The window's label in tauri.conf.json.
 pub const MAIN_WINDOW: &str = "main";
 
 pub struct Engine {
     pub paths: Paths,
-    current: Mutex<Current>,
-    page: Arc<Mutex<Page>>,
+    shared: Arc<Shared>,
 }
 
-/// Where statuses go. Every send happens under this lock and reads the newest status inside it,
-/// so the page receives them in the order they happened.
+/// Lock order: `page`, then `current`; never the other way round.
+struct Shared {
+    page: Mutex<Page>,
+    current: Mutex<Current>,
+}
+
+/// Where statuses go. Every send happens under this lock and reads the newest statuses inside
+/// it, so the page receives them in the order they happened.
 #[derive(Default)]
 struct Page {
     /// The page's channel; a reloaded page hands a new one, which replaces it.
-    channel: Option<Channel<Status>>,
-    /// Which `Linker`'s forwarding may still send: one aborted by a restart may be mid-send.
+    channel: Option<Channel<Vec<ConnectionStatus>>>,
+    /// Which opening's forwarding may still send: one aborted by a restart may be mid-send.
     generation: u64,
 }
 
 impl Page {
-    fn send(&self, status: &Status) {
+    fn send(&self, list: Vec<ConnectionStatus>) {
         let Some(channel) = &self.channel else { return };
-        if let Err(e) = channel.send(status.clone()) {
-            tracing::warn!("could not send the status to the window: {e}");
+        if let Err(e) = channel.send(list) {
+            tracing::warn!("could not send the statuses to the window: {e}");
         }
     }
 }
 
 struct Current {
-    /// `Err` while the settings do not make a valid configuration.
-    linker: Result<Linker, ErrorInfo>,
+    /// `Err` while the settings do not make a valid configuration (or the list of connections
+    /// cannot be read: the error names it).
+    connections: Result<Connections, ErrorInfo>,
+    /// What runs for each connection, by its id.
+    running: Vec<(String, Running)>,
+}
+
+struct Running {
     /// The refresh timer: stopped at a safe point, never aborted (a refresh under way would
     /// lose the pair Kanka just issued).
-    background: Option<Background>,
+    background: Background,
     /// The status forwarding, which may stop anywhere.
-    forward: Option<JoinHandle<()>>,
+    forward: JoinHandle<()>,
+}
+
+impl Shared {
+    /// Every connection's status, the settings' own first.
+    fn list(&self) -> Vec<ConnectionStatus> {
+        match &self.current.lock().unwrap().connections {
+            Ok(connections) => connections
+                .all()
+                .map(|(id, linker)| ConnectionStatus::new(id, linker, id == connections.default_id()))
+                .collect(),
+            Err(error) => vec![ConnectionStatus::unconfigured(unconfigured(error.clone()))],
+        }
+    }
+
+    fn publish(&self) {
+        let page = self.page.lock().unwrap();
+        page.send(self.list());
+    }
 }
 
 impl Engine {
@@ -63,94 +98,156 @@ impl Engine {
             setting: None,
             setting_empty: false,
         };
-        Engine {
-            paths,
-            current: Mutex::new(Current { linker: Err(waiting), background: None, forward: None }),
-            page: Arc::default(),
-        }
+        let current = Current { connections: Err(waiting), running: Vec::new() };
+        Engine { paths, shared: Arc::new(Shared { page: Mutex::default(), current: Mutex::new(current) }) }
     }
 
-    /// Opens the engine for the current settings, starts its timer and publishes its status.
-    /// Must run inside the async runtime: the core spawns its tasks there.
+    /// Opens every connection for the current settings, starts their timers and publishes their
+    /// statuses. Must run inside the async runtime: the core spawns its tasks there.
     pub fn start(&self) {
-        let linker = Config::load(&self.paths.config_file)
-            .map(|config| Linker::open(config, &self.paths, Arc::new(SystemClock)))
+        let connections = Config::load(&self.paths.config_file)
+            .and_then(|config| Connections::open(config, &self.paths, Arc::new(SystemClock)))
             .map_err(|e| e.info());
-        // From here on the old linker's forwarding sends nothing.
+        // From here on the old connections' forwarding sends nothing.
         let generation = {
-            let mut page = self.page.lock().unwrap();
+            let mut page = self.shared.page.lock().unwrap();
             page.generation += 1;
             page.generation
         };
-        let (background, forward) = match &linker {
-            Ok(linker) => (
-                Some(linker.spawn_background()),
-                Some(tokio::spawn(forward(self.page.clone(), generation, linker.clone()))),
-            ),
+        let running = match &connections {
+            Ok(connections) => {
+                connections.all().map(|(id, linker)| (id.to_owned(), self.run(generation, linker))).collect()
+            }
             Err(error) => {
                 tracing::warn!("settings are not valid: {}", error.message);
-                (None, None)
+                Vec::new()
             }
         };
-        let unusable = linker.as_ref().err().cloned();
-        let old = std::mem::replace(&mut *self.current.lock().unwrap(), Current { linker, background, forward });
-        if let Some(forward) = old.forward {
-            forward.abort();
+        let old = std::mem::replace(&mut *self.shared.current.lock().unwrap(), Current { connections, running });
+        for (_, running) in old.running {
+            running.forward.abort();
+            tokio::spawn(running.background.stop());
         }
-        if let Some(background) = old.background {
-            tokio::spawn(background.stop());
-        }
-        if let Some(error) = unusable {
-            self.page.lock().unwrap().send(&unconfigured(error));
+        // A forwarding that started before the swap may have sent the old list.
+        self.shared.publish();
+    }
+
+    fn run(&self, generation: u64, linker: &Linker) -> Running {
+        Running {
+            background: linker.spawn_background(),
+            forward: tokio::spawn(forward(self.shared.clone(), generation, linker.subscribe())),
         }
     }
 
-    /// After the settings changed: a sign-in under the old ones is abandoned, and the old timer
-    /// finishes what it is doing (a refresh and the keeping of its pair) before the new one starts.
+    /// After the settings changed: a sign-in of the settings' own connection under the old ones is
+    /// abandoned, and the old timers finish what they are doing (a refresh and the keeping of its
+    /// pair) before the new ones start.
     pub async fn restart(&self) {
-        if let Ok(old) = self.linker()
+        if let Ok(old) = self.linker(MAIN)
             && old.status().state == State::Connecting
         {
             let _ = old.cancel_connect().await;
         }
-        let background = self.current.lock().unwrap().background.take();
-        if let Some(background) = background {
-            background.stop().await;
+        let running = std::mem::take(&mut self.shared.current.lock().unwrap().running);
+        for (_, running) in running {
+            running.forward.abort();
+            running.background.stop().await;
         }
         self.start();
     }
 
-    /// From now on every status goes to `channel`, the current one first.
-    pub fn watch(&self, channel: Channel<Status>) {
-        let mut page = self.page.lock().unwrap();
+    /// From now on every list of statuses goes to `channel`, the current one first.
+    pub fn watch(&self, channel: Channel<Vec<ConnectionStatus>>) {
+        let mut page = self.shared.page.lock().unwrap();
         page.channel = Some(channel);
         // Under the lock: a change that happens meanwhile is sent after this one.
-        page.send(&self.status());
+        page.send(self.shared.list());
     }
 
-    pub fn linker(&self) -> Result<Linker, ErrorInfo> {
-        self.current.lock().unwrap().linker.clone()
+    /// Every connection, as the core holds them. A copy: it may add or remove nothing (only
+    /// `add` and `remove` here do, under the lock), but it answers a deep link without holding it.
+    pub fn connections(&self) -> Result<Connections, ErrorInfo> {
+        self.shared.current.lock().unwrap().connections.clone()
     }
 
-    pub fn status(&self) -> Status {
-        match self.linker() {
-            Ok(linker) => linker.status(),
-            Err(error) => unconfigured(error),
+    /// The connection `id` names.
+    pub fn linker(&self, id: &str) -> Result<Linker, ErrorInfo> {
+        let current = self.shared.current.lock().unwrap();
+        let connections = current.connections.as_ref().map_err(Clone::clone)?;
+        connections.get(id).cloned().ok_or_else(|| Error::NotConnected.info())
+    }
+
+    pub fn statuses(&self) -> Vec<ConnectionStatus> {
+        self.shared.list()
+    }
+
+    /// A new connection to the settings' server and client, for another account ("Connect
+    /// another account"), with its timer and its status on the page; its id.
+    pub fn add(&self) -> Result<(String, Linker), ErrorInfo> {
+        let generation = self.shared.page.lock().unwrap().generation;
+        let mut current = self.shared.current.lock().unwrap();
+        let connections = current.connections.as_mut().map_err(|e| e.clone())?;
+        let config =
+            connections.get(MAIN).map(|main| main.config().clone()).ok_or_else(|| Error::NotConnected.info())?;
+        let id = connections.add(&config).map_err(|e| e.info())?;
+        let linker = connections.get(&id).cloned().ok_or_else(|| Error::NotConnected.info())?;
+        let running = self.run(generation, &linker);
+        current.running.push((id.clone(), running));
+        tracing::info!("connection {id} added");
+        Ok((id, linker))
+    }
+
+    /// Forgets an added connection (its tokens are already gone): its timer stops, its card goes.
+    /// The settings' own stays.
+    pub async fn remove(&self, id: &str) -> Result<(), ErrorInfo> {
+        if id == MAIN {
+            return Ok(());
         }
+        let running = {
+            let mut current = self.shared.current.lock().unwrap();
+            let connections = current.connections.as_mut().map_err(|e| e.clone())?;
+            connections.remove(id).map_err(|e| e.info())?;
+            let at = current.running.iter().position(|(running, _)| running == id);
+            at.map(|at| current.running.remove(at).1)
+        };
+        if let Some(running) = running {
+            running.forward.abort();
+            running.background.stop().await;
+        }
+        tracing::info!("connection {id} removed");
+        self.shared.publish();
+        Ok(())
+    }
+
+    /// Disconnects `id`; an added connection is then removed: it was only ever that account.
+    pub async fn disconnect(&self, id: &str) -> Result<kanka_link_core::DisconnectNotice, ErrorInfo> {
+        let notice = self.linker(id)?.disconnect().await.map_err(|e| e.info())?;
+        self.remove(id).await?;
+        Ok(notice)
+    }
+
+    /// Stops waiting for Kanka; an added connection that never signed in is then forgotten (its
+    /// record) and removed: the user gave up adding it.
+    pub async fn cancel_connect(&self, id: &str) -> Result<Status, ErrorInfo> {
+        let status = self.linker(id)?.cancel_connect().await.map_err(|e| e.info())?;
+        if id != MAIN && status.account.is_none() && status.expires_at.is_none() {
+            self.disconnect(id).await?;
+        }
+        Ok(status)
     }
 }
 
-/// Sends every status change to the window, the current one first.
-async fn forward(page: Arc<Mutex<Page>>, generation: u64, linker: Linker) {
-    let mut updates = linker.subscribe();
+/// Sends the list of statuses to the window at every change of one connection's status, the
+/// current one first.
+async fn forward(shared: Arc<Shared>, generation: u64, mut updates: watch::Receiver<Status>) {
     loop {
         {
-            let page = page.lock().unwrap();
+            let page = shared.page.lock().unwrap();
             if page.generation != generation {
                 return;
             }
-            let status = updates.borrow_and_update().clone();
-            page.send(&status);
+            updates.borrow_and_update();
+            page.send(shared.list());
         }
         if updates.changed().await.is_err() {
             return;

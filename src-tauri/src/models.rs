@@ -2,12 +2,48 @@
 //! carries a token; the client secret only travels inward, from the settings form.
 
 use chrono::{DateTime, Utc};
-use kanka_link_core::{AuthorizationRequest, ClientSecret, Error, ErrorInfo, Origin, Setting, Sources, kanka_rules};
+use kanka_link_core::connections::MAIN;
+use kanka_link_core::{
+    AuthorizationRequest, ClientSecret, Error, ErrorInfo, Linker, Origin, Setting, Sources, Status, kanka_rules,
+};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// Every command fails with the core's error as the UI sees it: code, message, hint.
 pub type CommandResult<T> = Result<T, ErrorInfo>;
+
+/// One connection as the window lists it: which one (the id its commands take), its Kanka server,
+/// whether it is the default (what `kanka-link token` serves), and its status. No token.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ConnectionStatus {
+    /// `main` for the settings' own connection, first in the list.
+    pub id: String,
+    /// The Kanka address it signs in at; "" while the settings are not valid.
+    pub server: String,
+    pub default: bool,
+    pub status: Status,
+}
+
+impl ConnectionStatus {
+    pub fn new(id: &str, linker: &Linker, default: bool) -> ConnectionStatus {
+        let server = linker.config().kanka_url.as_str().trim_end_matches('/').to_owned();
+        ConnectionStatus { id: id.to_owned(), server, default, status: linker.status() }
+    }
+
+    /// The settings' own connection while the settings are not valid: the status says why.
+    pub fn unconfigured(status: Status) -> ConnectionStatus {
+        ConnectionStatus { id: MAIN.to_owned(), server: String::new(), default: true, status }
+    }
+}
+
+/// A connection added for another account, and its sign-in under way.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ConnectionAdded {
+    pub id: String,
+    pub sign_in: SignInPage,
+}
 
 /// A sign-in in progress, as the page sees it: until when it waits, and Kanka's consent page
 /// only when no browser could be opened, for the user to copy. That address carries the

@@ -59,6 +59,8 @@ class Views(harness.App):
         ("sign-in cancelled (a notice)", "to_cancelled"),
         ("error", "to_error"),
         ("connected", "to_connected"),
+        ("two connections (another account added)", "to_two_connections"),
+        ("one connection again (the added one disconnected)", "to_one_connection_again"),
         ("reconnect needed", "to_reconnect_needed"),
         ("disconnected (with its notice)", "to_disconnected_with_notice"),
         ("settings", "to_settings"),
@@ -94,6 +96,18 @@ class Views(harness.App):
         self.click("#connect")
         self.wait_state("connected")
         self.session.wait_for("the account name", lambda: "Sandbox Sage" in self.session.text("#account"))
+
+    def second_card(self):
+        return self.session.script("return document.getElementById('connection-2')?.dataset.state ?? null;")
+
+    def to_two_connections(self):
+        consent("approve")
+        self.click("#add-connection")
+        self.session.wait_for("the second card connected", lambda: self.second_card() == "connected")
+
+    def to_one_connection_again(self):
+        self.click("#disconnect-2")
+        self.session.wait_for("the second card gone", lambda: self.second_card() is None)
 
     def to_reconnect_needed(self):
         sandbox_call("/__sandbox/revoke", method="POST")

@@ -329,9 +329,13 @@ class Window(harness.App):
                 ".then(value => done({ok: value}), error => done({refused: String(error)}));",
                 command, args)
             self.assertIn("refused", outcome, f"{command} was allowed: {outcome}")
-        status = self.session.script_async(
+        listed = self.session.script_async(
             "const done = arguments[arguments.length - 1];"
             "window.__TAURI_INTERNALS__.invoke('status').then(done, e => done(String(e)));")
+        # Every connection (one here): which, its server, whether it is the default, its status.
+        self.assertEqual([set(entry) for entry in listed], [{"id", "server", "default", "status"}], listed)
+        self.assertEqual((listed[0]["id"], listed[0]["server"], listed[0]["default"]), ("main", world["kanka"], True))
+        status = listed[0]["status"]
         self.assertEqual(status["state"], "connected")
         self.assertEqual(set(status), {"state", "account", "expires_at", "refreshed_at", "next_refresh_at",
                                        "retry_at", "last_error", "notice"}, "the status carries no token")

@@ -94,10 +94,18 @@ describe("ids and texts the tests rely on", () => {
       "copy-redirect": "Copy",
       "setup-save": "Check and save",
       "setup-close": "Back",
+      "add-connection": "Connect another account",
     };
     for (const [id, text] of Object.entries(buttons)) assert.equal(button(id), text, `#${id}`);
     assert.equal((html.match(/<button\b/g) ?? []).length, Object.keys(buttons).length);
     for (const start of html.match(/<button\b[^>]*>/g)) assert.match(start, /\stype="(button|submit)"/);
+  });
+
+  test("added connections' cards come after the first and before 'Connect another account'", () => {
+    // The row is hidden until the first connection is connected (cards.ts, canAddAnother).
+    assert.match(tag("add-row"), /\shidden/);
+    assert.ok(html.indexOf('id="connection"') < html.indexOf('id="add-row"'));
+    assert.ok(html.indexOf('id="add-row"') < html.indexOf('id="settings"'));
   });
 
   test("status elements", () => {
@@ -118,7 +126,7 @@ describe("ids and texts the tests rely on", () => {
 
   test("texts that only the script writes are in the bundle", () => {
     const js = files.filter((f) => f.path.endsWith(".js")).map((f) => f.text).join("\n");
-    for (const text of ["Waiting for Kanka in your browser…", "Refreshing…", "Settings saved.", "saved in the keychain", "Connected as ", "Kanka accepts these settings."]) {
+    for (const text of ["Waiting for Kanka in your browser…", "Refreshing…", "Settings saved.", "saved in the keychain", "Connected as ", "Kanka accepts these settings.", "Remove", "Another Kanka account", " (default)"]) {
       assert.ok(js.includes(text), text);
     }
   });

@@ -3,6 +3,7 @@
 // when it must show it for the user to copy.
 
 import type {
+  ConnectionStatus,
   ErrorCode,
   ErrorInfo as CoreErrorInfo,
   SettingOrigins,
@@ -14,6 +15,8 @@ import type {
 // The types themselves are generated from the Rust ones (`npm run contract`): never copied here.
 export type {
   Account,
+  ConnectionAdded,
+  ConnectionStatus,
   DisconnectNotice,
   ErrorCode,
   OriginKind,
@@ -114,4 +117,21 @@ export function isStatus(value: unknown): value is Status {
     (value.last_error === null || isErrorInfo(value.last_error)) &&
     (value.notice === undefined || value.notice === null || isErrorInfo(value.notice))
   );
+}
+
+/** One connection as the channel lists it: its id, its server, whether it is the default, its status. */
+export function isConnectionStatus(value: unknown): value is ConnectionStatus {
+  return (
+    isObject(value) &&
+    isText(value.id) &&
+    value.id !== "" &&
+    isText(value.server) &&
+    typeof value.default === "boolean" &&
+    isStatus(value.status)
+  );
+}
+
+/** The list the status channel and `status` send: every connection, the settings' own first. */
+export function isConnectionList(value: unknown): value is ConnectionStatus[] {
+  return Array.isArray(value) && value.length > 0 && value.every(isConnectionStatus);
 }

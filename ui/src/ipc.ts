@@ -5,7 +5,10 @@ import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import {
   asErrorInfo,
   internalError,
+  isConnectionList,
   isStatus,
+  type ConnectionAdded,
+  type ConnectionStatus,
   type DisconnectNotice,
   type ErrorInfo,
   type SettingsForm,
@@ -45,35 +48,47 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   }
 }
 
-async function callForStatus(command: string): Promise<Status> {
-  const status = await call<unknown>(command);
+async function callForStatus(command: string, args: InvokeArgs): Promise<Status> {
+  const status = await call<unknown>(command, args);
   if (!isStatus(status)) throw new CommandError(UNREADABLE_STATUS);
   return status;
 }
 
 /**
- * Every status the core sends from now on, the current one first, through a channel of this
- * page's own: the window may listen to no event (src-tauri/src/engine.rs says why).
- * `onUnreadable` hears of messages that are not a status.
+ * Every list of statuses the core sends from now on (each connection's, the settings' own first),
+ * the current one first, through a channel of this page's own: the window may listen to no event
+ * (src-tauri/src/engine.rs says why). `onUnreadable` hears of messages that are not such a list.
  */
-export function onStatus(handler: (status: Status) => void, onUnreadable: (error: ErrorInfo) => void): Promise<void> {
+export function onStatus(
+  handler: (list: ConnectionStatus[]) => void,
+  onUnreadable: (error: ErrorInfo) => void,
+): Promise<void> {
   const channel = new Channel<unknown>((message) => {
-    if (isStatus(message)) handler(message);
+    if (isConnectionList(message)) handler(message);
     else onUnreadable(UNREADABLE_STATUS);
   });
   return call<void>("watch_status", { channel });
 }
 
-export const getStatus = () => callForStatus("status");
-export const connect = () => call<SignInStarted>("connect");
-export const openAuthorizationPage = () => call<SignInStarted>("open_authorization_page");
+export async function getStatus(): Promise<ConnectionStatus[]> {
+  const list = await call<unknown>("status");
+  if (!isConnectionList(list)) throw new CommandError(UNREADABLE_STATUS);
+  return list;
+}
+
+// The commands that act on one connection take its id (`main`: the settings' own).
+export const connect = (id: string) => call<SignInStarted>("connect", { id });
+/** "Connect another account": a new connection to the settings' Kanka, its sign-in started. */
+export const addConnection = () => call<ConnectionAdded>("add_connection");
+export const openAuthorizationPage = (id: string) => call<SignInStarted>("open_authorization_page", { id });
 /** The sign-in in progress, without opening the browser; null when there is none. */
-export const signInPage = () => call<SignInStarted | null>("sign_in_page");
-export const cancelConnect = () => callForStatus("cancel_connect");
-export const refreshNow = () => callForStatus("refresh_now");
-export const disconnect = () => call<DisconnectNotice>("disconnect");
+export const signInPage = (id: string) => call<SignInStarted | null>("sign_in_page", { id });
+export const cancelConnect = (id: string) => callForStatus("cancel_connect", { id });
+export const refreshNow = (id: string) => callForStatus("refresh_now", { id });
+/** An added connection is removed with its tokens. */
+export const disconnect = (id: string) => call<DisconnectNotice>("disconnect", { id });
 /** Whether a browser could be opened. */
-export const openKankaSettings = () => call<boolean>("open_kanka_settings");
+export const openKankaSettings = (id: string) => call<boolean>("open_kanka_settings", { id });
 export const getSettings = () => call<SettingsView>("settings");
 export const saveSettings = (form: SettingsForm) => call<SettingsView>("save_settings", { form });
 /** Only when the setup view opens: a configured window never asks. */

@@ -1,8 +1,10 @@
-// Start-up and wiring: buttons call commands, statuses come back through the status channel,
-// and every change goes through the reducers of model.ts before view.ts draws it.
+// Start-up and wiring: one card per connection (cards.ts), each with a UiState of its own; buttons
+// call commands for their card's connection, statuses come back as one list through the status
+// channel, and every change goes through the reducers of model.ts before view.ts draws it.
 
-import { asErrorInfo, type Status } from "./contract.ts";
+import { asErrorInfo, type ConnectionStatus, type DisconnectNotice } from "./contract.ts";
 import * as ipc from "./ipc.ts";
+import { canAddAnother, cardsOf, MAIN, suffixOf, type CardHead } from "./cards.ts";
 import {
   answered,
   begin,
@@ -37,148 +39,279 @@ import {
   wantsInfo,
   type SetupState,
 } from "./setup.ts";
-import { bindView } from "./view.ts";
+import { bindCard, bindSetup, cardTemplate, insertCard, underSetup, type CardView } from "./view.ts";
 
-let ui: UiState = initialUi;
+interface Card {
+  id: string;
+  ui: UiState;
+  view: CardView;
+  head: CardHead | null;
+  /** Whether the page of a sign-in that was waiting before this window opened was asked for. */
+  askedForPage: boolean;
+  redraw: number | undefined;
+}
+
+// Taken before the first render: added cards start from the page as it was loaded.
+const template = cardTemplate();
+const setupView = bindSetup();
+const footer = document.getElementById("state") as HTMLDataElement;
+const main = newCard(MAIN, bindCard("", footer));
+const cards = new Map<string, Card>([[MAIN, main]]);
+const addRow = document.getElementById("add-row") as HTMLElement;
+const addButton = document.getElementById("add-connection") as HTMLButtonElement;
+let adding = false;
+// When each card went, counted: an answer about a card that went after it was asked for is stale.
+let drops = 0;
+const droppedAt = new Map<string, number>();
+
 let setup: SetupState = initialSetup;
 let askedForSetup = false;
-const view = bindView();
-let redraw: number | undefined;
 // A timer that sleeps through a suspended machine wakes late; an hour at most keeps the text true.
 const LONGEST_REDRAW = 3_600_000;
 
-let askedForPage = false;
+function newCard(id: string, view: CardView): Card {
+  const card: Card = { id, ui: initialUi, view, head: null, askedForPage: false, redraw: undefined };
+  wire(card);
+  return card;
+}
 
-function update(next: UiState): void {
-  ui = next;
-  if (needsSignInPage(ui) && !askedForPage) {
+/** The card of `id`, made (after `after`) if the page has none yet. */
+function cardFor(id: string, after: Element): Card {
+  const known = cards.get(id);
+  if (known) return known;
+  const suffix = suffixOf(id);
+  insertCard(template, suffix, after);
+  const card = newCard(id, bindCard(suffix, null));
+  cards.set(id, card);
+  return card;
+}
+
+function lastCard(): Element {
+  return [...cards.values()].at(-1)?.view.root ?? main.view.root;
+}
+
+/** A connection that went from the list: its card goes, and the focus does not go with it. */
+function dropCard(card: Card): void {
+  drops += 1;
+  droppedAt.set(card.id, drops);
+  window.clearTimeout(card.redraw);
+  cards.delete(card.id);
+  if (card.view.root.contains(document.activeElement)) main.view.heading.focus();
+  card.view.root.remove();
+}
+
+function update(card: Card, next: UiState): void {
+  card.ui = next;
+  if (!cards.has(card.id)) return;
+  const ui = card.ui;
+  if (needsSignInPage(ui) && !card.askedForPage) {
     // Waiting since before this window opened: fetch the page's address to show it again.
-    askedForPage = true;
-    ipc.signInPage().then((page) => update(signInResumed(ui, page)), () => undefined);
+    card.askedForPage = true;
+    ipc.signInPage(card.id).then((page) => update(card, signInResumed(card.ui, page)), () => undefined);
   } else if (ui.status?.state !== "connecting") {
-    askedForPage = false;
+    card.askedForPage = false;
   }
-  if (wantsInfo(setup, ui.status) && !askedForSetup) {
-    // Only once the setup view shows: a configured window never asks.
-    askedForSetup = true;
-    ipc.setupInfo().then(
-      (info) => {
-        setup = infoArrived(setup, info);
-        update(ui);
-      },
-      (reason) => update(notify(ui, asErrorInfo(reason).message, asErrorInfo(reason).hint, "error")),
-    );
-  } else if (setup.info !== null) {
-    askedForSetup = false;
+  const model = present(ui, new Date(), {}, card.head?.removable ?? false);
+  if (card === main) {
+    if (wantsInfo(setup, ui.status) && !askedForSetup) {
+      // Only once the setup view shows: a configured window never asks.
+      askedForSetup = true;
+      ipc.setupInfo().then(
+        (info) => {
+          setup = infoArrived(setup, info);
+          update(main, main.ui);
+        },
+        (reason) => update(main, notify(main.ui, asErrorInfo(reason).message, asErrorInfo(reason).hint, "error")),
+      );
+    } else if (setup.info !== null) {
+      askedForSetup = false;
+    }
+    const shownSetup = presentSetup(setup, ui, model.message);
+    setupView.render(shownSetup, model.busy);
+    card.view.render(underSetup(model, shownSetup));
+  } else {
+    card.view.render(model);
   }
-  const model = present(ui, new Date());
-  view.render(model, presentSetup(setup, ui, model.message));
   // Redraws the countdown and "in N days" when their text changes, not on a period: display
   // only, nothing is asked of the core.
-  window.clearTimeout(redraw);
-  redraw =
+  window.clearTimeout(card.redraw);
+  card.redraw =
     model.redrawIn === null
       ? undefined
-      : window.setTimeout(() => update(ui), Math.min(model.redrawIn, LONGEST_REDRAW));
+      : window.setTimeout(() => update(card, card.ui), Math.min(model.redrawIn, LONGEST_REDRAW));
 }
 
 async function perform<T>(
+  card: Card,
   button: string,
   effect: Effect,
   command: () => Promise<T>,
   done: (ui: UiState, result: T) => UiState,
 ): Promise<void> {
-  // One command at a time, except Cancel: it must stop a sign-in that is still starting.
-  if (ui.busy && button !== "cancel") return;
-  update(begin(ui, button, effect));
+  // One command at a time per card, except Cancel: it must stop a sign-in that is still starting.
+  if (card.ui.busy && button !== "cancel") return;
+  update(card, begin(card.ui, button, effect));
   try {
     const result = await command();
-    update(done(finish(ui), result));
+    update(card, done(finish(card.ui), result));
   } catch (reason) {
     const error = asErrorInfo(reason);
-    setup = failedWith(setup, error);
-    update(fail(ui, error));
+    if (card === main) setup = failedWith(setup, error);
+    update(card, fail(card.ui, error));
   }
 }
+
+/** An added connection goes with its tokens: what disconnecting means is said on the first card. */
+function disconnectedFrom(card: Card): (ui: UiState, answer: DisconnectNotice) => UiState {
+  if (card === main) return disconnected;
+  const held = hasConnection(card.ui.status);
+  return (ui, answer) => {
+    if (held) update(main, disconnected(main.ui, answer));
+    return ui;
+  };
+}
+
+function wire(card: Card): void {
+  const { buttons, authorizeUrl } = card.view;
+  const id = card.id;
+  buttons.connect.addEventListener("click", () => perform(card, "connect", "sign-in", () => ipc.connect(id), signInStarted));
+  buttons.cancel.addEventListener("click", () =>
+    perform(card, "cancel", "command", () => ipc.cancelConnect(id), cancelled),
+  );
+  buttons["open-again"].addEventListener("click", () =>
+    perform(card, "open-again", "side", () => ipc.openAuthorizationPage(id), signInStarted),
+  );
+  buttons.refresh.addEventListener("click", () =>
+    perform(card, "refresh", "command", () => ipc.refreshNow(id), answered),
+  );
+  buttons["try-again"].addEventListener("click", () =>
+    hasConnection(card.ui.status)
+      ? perform(card, "try-again", "command", () => ipc.refreshNow(id), answered)
+      : perform(card, "try-again", "sign-in", () => ipc.connect(id), signInStarted),
+  );
+  buttons.disconnect.addEventListener("click", () =>
+    perform(card, "disconnect", "command", () => ipc.disconnect(id), disconnectedFrom(card)),
+  );
+  buttons["open-kanka-settings"].addEventListener("click", () =>
+    perform(card, "open-kanka-settings", "side", () => ipc.openKankaSettings(id), (state, opened) =>
+      opened
+        ? state
+        : notify(state, "No browser could be opened.", "Open Kanka's Settings → API page in your browser.", "error"),
+    ),
+  );
+  buttons["open-settings"].addEventListener("click", () => {
+    void settings.open(card.ui.status?.last_error ?? null);
+  });
+  buttons["copy-url"].addEventListener("click", () =>
+    copy(card, authorizeUrl, "The address is copied.", "Paste it into your browser's address bar.", true),
+  );
+}
+
+/** Every connection's status: a card for each, in the core's order; cards of connections that
+ * went are removed. */
+function receiveList(list: ConnectionStatus[]): void {
+  const heads = cardsOf(list);
+  for (const card of [...cards.values()]) {
+    if (card !== main && !heads.some((head) => head.id === card.id)) dropCard(card);
+  }
+  let after: Element = main.view.root;
+  list.forEach((entry, at) => {
+    const card = entry.id === MAIN ? main : cardFor(entry.id, after);
+    const head = heads[at] ?? null;
+    card.head = head;
+    if (head) card.view.setHeading(head.heading, head.isDefault);
+    after = card.view.root;
+    // Another connection's change sends this one's status again: it is news only if it changed.
+    if (JSON.stringify(card.ui.status) !== JSON.stringify(entry.status)) update(card, receiveStatus(card.ui, entry.status));
+    else update(card, card.ui);
+  });
+  addRow.hidden = !canAddAnother(list);
+}
+
+/** "Connect another account": a new connection, its card waiting for its sign-in. */
+async function addAnother(): Promise<void> {
+  if (adding) return;
+  adding = true;
+  addButton.setAttribute("aria-disabled", "true");
+  const asked = drops;
+  try {
+    const added = await ipc.addConnection();
+    // Its statuses may come before the answer (opening the browser takes a while), and with
+    // them its end: a card cancelled meanwhile stays gone.
+    if ((droppedAt.get(added.id) ?? 0) > asked) return;
+    const card = cardFor(added.id, lastCard());
+    const state = card.ui.status?.state;
+    // Over already (its statuses came first) when it is no longer waiting.
+    if (state === undefined || state === "connecting" || state === "disconnected") {
+      const waiting: UiState = { ...card.ui, signIn: { started: null, sawConnecting: state === "connecting" } };
+      update(card, signInStarted(waiting, added.sign_in));
+    }
+  } catch (reason) {
+    update(main, fail(main.ui, asErrorInfo(reason)));
+  } finally {
+    adding = false;
+    addButton.removeAttribute("aria-disabled");
+  }
+}
+addButton.addEventListener("click", () => void addAnother());
 
 const settings = setUpSettings({
   load: ipc.getSettings,
   save: ipc.saveSettings,
-  begin: () => update(begin(ui, "settings-save", "command")),
-  saved: (text) => update(notify(finish(ui), text, null, "info")),
+  begin: () => update(main, begin(main.ui, "settings-save", "command")),
+  saved: (text) => update(main, notify(finish(main.ui), text, null, "info")),
   // Saving is a command of its own; loading the form is not.
   failed: (error) =>
-    update(ui.busy === "settings-save" ? fail(ui, error) : notify(ui, error.message, error.hint, "error")),
+    update(main, main.ui.busy === "settings-save" ? fail(main.ui, error) : notify(main.ui, error.message, error.hint, "error")),
 });
 
 setUpKeepLinked({
   get: ipc.loginCheck,
   set: ipc.setLoginCheck,
-  failed: (error) => update(notify(ui, error.message, error.hint, "error")),
+  failed: (error) => update(main, notify(main.ui, error.message, error.hint, "error")),
 });
 
-const { buttons } = view;
-buttons.connect.addEventListener("click", () => perform("connect", "sign-in", ipc.connect, signInStarted));
-buttons.cancel.addEventListener("click", () => perform("cancel", "command", ipc.cancelConnect, cancelled));
-buttons["open-again"].addEventListener("click", () =>
-  perform("open-again", "side", ipc.openAuthorizationPage, signInStarted),
-);
-buttons.refresh.addEventListener("click", () => perform("refresh", "command", ipc.refreshNow, answered));
-buttons["try-again"].addEventListener("click", () =>
-  hasConnection(ui.status)
-    ? perform("try-again", "command", ipc.refreshNow, answered)
-    : perform("try-again", "sign-in", ipc.connect, signInStarted),
-);
-buttons.disconnect.addEventListener("click", () => perform("disconnect", "command", ipc.disconnect, disconnected));
-buttons["open-kanka-settings"].addEventListener("click", () =>
-  perform("open-kanka-settings", "side", ipc.openKankaSettings, (state, opened) =>
-    opened
-      ? state
-      : notify(state, "No browser could be opened.", "Open Kanka's Settings → API page in your browser.", "error"),
-  ),
-);
-buttons["open-settings"].addEventListener("click", () => {
-  void settings.open(ui.status?.last_error ?? null);
-});
 /** Copies a field's text; where the clipboard refuses, selects it for the user to copy. */
-async function copy(field: HTMLInputElement | HTMLTextAreaElement, done: string, hint: string, whileWaiting: boolean): Promise<void> {
+async function copy(
+  card: Card,
+  field: HTMLInputElement | HTMLTextAreaElement,
+  done: string,
+  hint: string,
+  whileWaiting: boolean,
+): Promise<void> {
   try {
     await navigator.clipboard.writeText(field.value);
-    update(notify(ui, done, hint, "info", whileWaiting));
+    update(card, notify(card.ui, done, hint, "info", whileWaiting));
   } catch {
     field.focus();
     field.select();
     const keys = /Mac|iPhone|iPad/.test(navigator.userAgent) ? "⌘C" : "Ctrl+C";
-    update(notify(ui, `Press ${keys} to copy the selected address.`, null, "info", whileWaiting));
+    update(card, notify(card.ui, `Press ${keys} to copy the selected address.`, null, "info", whileWaiting));
   }
 }
 
-buttons["copy-url"].addEventListener("click", () =>
-  copy(view.authorizeUrl, "The address is copied.", "Paste it into your browser's address bar.", true),
-);
-
-// The setup view.
+// The setup view, in the settings' own card.
 function showSetup(): void {
   setup = openSetup(closeSetup(setup));
-  update(ui);
-  document.getElementById("connection-heading")?.focus();
+  update(main, main.ui);
+  main.view.heading.focus();
 }
 document.getElementById("open-setup")?.addEventListener("click", showSetup);
-buttons["setup-close"].addEventListener("click", () => {
+setupView.buttons["setup-close"].addEventListener("click", () => {
   setup = closeSetup(setup);
-  update(ui);
+  update(main, main.ui);
 });
-buttons["open-new-client"].addEventListener("click", () =>
-  perform("open-new-client", "side", ipc.openNewClientPage, (state, opened) =>
+setupView.buttons["open-new-client"].addEventListener("click", () =>
+  perform(main, "open-new-client", "side", ipc.openNewClientPage, (state, opened) =>
     opened
       ? state
       : notify(state, "No browser could be opened.", `Open ${setup.info?.new_client_page ?? "Kanka"} in your browser.`, "error"),
   ),
 );
-buttons["copy-redirect"].addEventListener("click", () =>
-  copy(view.setup.redirect, "The redirect URL is copied.", "Paste it into the client's Redirect URL field in Kanka.", false),
+setupView.buttons["copy-redirect"].addEventListener("click", () =>
+  copy(main, setupView.redirect, "The redirect URL is copied.", "Paste it into the client's Redirect URL field in Kanka.", false),
 );
-view.setup.form.addEventListener("submit", (event) => {
+setupView.form.addEventListener("submit", (event) => {
   event.preventDefault();
   void checkAndSave();
 });
@@ -187,51 +320,51 @@ view.setup.form.addEventListener("submit", (event) => {
  * check; the view stays until Kanka accepts them. */
 async function checkAndSave(): Promise<void> {
   const info = setup.info;
-  if (ui.busy || !info) return;
+  if (main.ui.busy || !info) return;
   setup = openSetup(setup);
-  update(begin(ui, "setup-save", "command"));
+  update(main, begin(main.ui, "setup-save", "command"));
   try {
     const current = await ipc.getSettings();
-    await ipc.saveSettings(formFor(current, info, view.setup.clientId.value, view.setup.secret.value));
-    view.setup.secret.value = "";
+    await ipc.saveSettings(formFor(current, info, setupView.clientId.value, setupView.secret.value));
+    setupView.secret.value = "";
     const problem = problemOf(await ipc.checkSetup());
     if (problem) {
-      update(fail(ui, problem));
+      update(main, fail(main.ui, problem));
       return;
     }
     setup = closeSetup(setup);
-    update(notify(finish(ui), PASSED_TEXT, PASSED_HINT, "info"));
-    buttons.connect.focus();
+    update(main, notify(finish(main.ui), PASSED_TEXT, PASSED_HINT, "info"));
+    main.view.buttons.connect.focus();
   } catch (reason) {
-    update(fail(ui, asErrorInfo(reason)));
+    update(main, fail(main.ui, asErrorInfo(reason)));
   }
 }
 
 async function start(): Promise<void> {
-  update(ui);
+  update(main, main.ui);
   // Ask at once, so the window shows the real state one round trip sooner (bench variant
-  // tiny-page-listen), then subscribe: the channel sends the current status first, and every
-  // change after it. Statuses are full snapshots, so once one has come through the channel the
+  // tiny-page-listen), then subscribe: the channel sends the current list first, and every
+  // change after it. Lists are full snapshots, so once one has come through the channel the
   // answer to `status` can only be as new, or older.
-  let statusesSeen = 0;
-  const first = (async (answer: Promise<Status>) => {
+  let listsSeen = 0;
+  const first = (async (answer: Promise<ConnectionStatus[]>) => {
     try {
-      const status = await answer;
-      if (statusesSeen === 0) update(receiveStatus(ui, status));
+      const list = await answer;
+      if (listsSeen === 0) receiveList(list);
     } catch (reason) {
-      update(fail(ui, asErrorInfo(reason)));
+      update(main, fail(main.ui, asErrorInfo(reason)));
     }
   })(ipc.getStatus());
   try {
     await ipc.onStatus(
-      (status) => {
-        statusesSeen += 1;
-        update(receiveStatus(ui, status));
+      (list) => {
+        listsSeen += 1;
+        receiveList(list);
       },
-      (error) => update(notify(ui, error.message, error.hint, "error")),
+      (error) => update(main, notify(main.ui, error.message, error.hint, "error")),
     );
   } catch (reason) {
-    update(fail(ui, asErrorInfo(reason)));
+    update(main, fail(main.ui, asErrorInfo(reason)));
   }
   await first;
 }

@@ -222,6 +222,8 @@ export interface ViewModel {
   primary: Action | null;
   disabled: Action[];
   busy: string | null;
+  /** "Disconnect" reads "Remove": an added connection that holds no account yet goes from the list. */
+  removes: boolean;
   /** Milliseconds until time-dependent text reads differently; null when none is shown. */
   redrawIn: number | null;
 }
@@ -304,7 +306,8 @@ function withRetry(message: Message | null, ui: UiState, dates: DateOptions): Me
   return { ...message, hint: message.hint ? `${message.hint} ${next}` : next };
 }
 
-export function present(ui: UiState, now: Date, dates: DateOptions = {}): ViewModel {
+/** `removable`: a connection added beside the settings' own (cards.ts), which "Disconnect" removes. */
+export function present(ui: UiState, now: Date, dates: DateOptions = {}, removable = false): ViewModel {
   const status = ui.status;
   const model: ViewModel = {
     state: status?.state ?? "",
@@ -319,10 +322,12 @@ export function present(ui: UiState, now: Date, dates: DateOptions = {}): ViewMo
     primary: null,
     disabled: [],
     busy: ui.busy,
+    removes: false,
     redrawIn: null,
   };
   if (!status) return model;
   const connected = hasConnection(status);
+  model.removes = removable && !connected;
 
   const started = ui.signIn?.started ?? null;
   const until = parseInstant(started?.expires_at);
@@ -351,7 +356,7 @@ export function present(ui: UiState, now: Date, dates: DateOptions = {}): ViewMo
       }
       break;
     case "reconnect_needed":
-      model.actions = connected ? ["connect", "disconnect"] : ["connect"];
+      model.actions = connected || removable ? ["connect", "disconnect"] : ["connect"];
       break;
     case "error": {
       // The fix first; then what comes after it (a fixed setting still needs a sign-in or a
@@ -359,12 +364,12 @@ export function present(ui: UiState, now: Date, dates: DateOptions = {}): ViewMo
       const fix = fixFor(status.last_error, connected);
       const next: Action = connected ? "refresh" : "connect";
       model.actions = fix === next || fix === "try-again" ? [fix] : [fix, next];
-      if (connected) model.actions.push("disconnect");
+      if (connected || removable) model.actions.push("disconnect");
       break;
     }
     default:
       // "disconnected", or "connecting" that the sign-in above already covers.
-      model.actions = ["connect"];
+      model.actions = removable ? ["connect", "disconnect"] : ["connect"];
       model.intro = !connected;
   }
   model.primary = model.actions[0] ?? null;

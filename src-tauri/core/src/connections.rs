@@ -50,7 +50,9 @@ struct ListFile {
     added: Vec<Added>,
 }
 
-/// Every connection, each with its engine.
+/// Every connection, each with its engine. A clone shares the engines; the app answers a deep link
+/// with one without holding its lock, and adds and removes connections only on the one it keeps.
+#[derive(Clone)]
 pub struct Connections {
     path: PathBuf,
     paths: Paths,

@@ -52,6 +52,25 @@ notice: ErrorInfo | null, };
 export type SignInStarted = { expires_at: string, url: string | null, };
 
 /**
+ * One connection as the window lists it: which one (the id its commands take), its Kanka server,
+ * whether it is the default (what `kanka-link token` serves), and its status. No token.
+ */
+export type ConnectionStatus = { 
+/**
+ * `main` for the settings' own connection, first in the list.
+ */
+id: string, 
+/**
+ * The Kanka address it signs in at; "" while the settings are not valid.
+ */
+server: string, default: boolean, status: Status, };
+
+/**
+ * A connection added for another account, and its sign-in under way.
+ */
+export type ConnectionAdded = { id: string, sign_in: SignInStarted, };
+
+/**
  * What disconnecting did, and what it cannot do.
  */
 export type DisconnectNotice = { message: string, settings_url: string, };
