@@ -4,30 +4,33 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
-use crate::config::USER_ID;
 use crate::ratelimit::Verdict;
 use crate::state::Shared;
+use crate::users::User;
 
 /// Authentication runs before throttling (Laravel's middleware priority), so
-/// a rejected token spends no rate limit.
-pub(crate) async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+/// a rejected token spends no rate limit. The handlers answer for the token's user, which the
+/// guard hands on as a request extension (Passport's `auth:api` guard sets `$request->user()`).
+pub(crate) async fn guard(State(shared): State<Arc<Shared>>, mut request: Request, next: Next) -> Response {
     let wants_json = wants_json(request.headers());
     let token = bearer(request.headers());
     let verdict = {
         let mut inner = shared.lock();
         inner.stats.api_requests += 1;
-        if !token.is_some_and(|t| inner.store.access_token_is_valid(t)) {
+        let Some(user_id) = token.and_then(|t| inner.store.access_token_user(t)) else {
             inner.stats.api_unauthorized += 1;
             return unauthorized(wants_json);
-        }
-        let verdict = inner.rate.hit(shared.config.rate_limit_per_minute, Instant::now());
+        };
+        let user = inner.users.get(user_id).clone();
+        let verdict = inner.rate.entry(user_id).or_default().hit(shared.config.rate_limit_per_minute, Instant::now());
+        request.extensions_mut().insert(user);
         if let Verdict::Limited { .. } = verdict {
             inner.stats.rate_limited += 1;
         }
@@ -52,11 +55,11 @@ pub(crate) async fn guard(State(shared): State<Arc<Shared>>, request: Request, n
     response
 }
 
-pub(crate) async fn profile(State(shared): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn profile(State(shared): State<Arc<Shared>>, Extension(user): Extension<User>) -> Json<Value> {
     Json(json!({
         "data": {
-            "id": USER_ID,
-            "name": shared.config.user_name,
+            "id": user.id,
+            "name": user.name,
             "avatar": null,
             "avatar_thumb": null,
             "locale": "en",
@@ -71,7 +74,7 @@ pub(crate) async fn profile(State(shared): State<Arc<Shared>>) -> Json<Value> {
     }))
 }
 
-pub(crate) async fn campaigns(State(shared): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn campaigns(State(shared): State<Arc<Shared>>, Extension(user): Extension<User>) -> Json<Value> {
     let path = format!("{}/api/1.0/campaigns", shared.base_url);
     let campaign = |id: u64, name: &str, entry: &str, created: &str| {
         json!({
@@ -87,7 +90,7 @@ pub(crate) async fn campaigns(State(shared): State<Arc<Shared>>) -> Json<Value> 
             "visibility_id": 1,
             "created_at": created,
             "updated_at": created,
-            "members": [{"id": USER_ID, "user": {"id": USER_ID, "name": shared.config.user_name, "avatar": null}}],
+            "members": [{"id": user.id, "user": {"id": user.id, "name": user.name, "avatar": null}}],
         })
     };
     Json(json!({

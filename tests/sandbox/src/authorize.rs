@@ -1,5 +1,5 @@
 //! `/oauth/authorize`: league's request validation, Passport's consent flow.
-//! The sandbox user is always signed in.
+//! A sandbox user is always signed in (`crate::users`).
 
 use std::sync::Arc;
 
@@ -31,7 +31,8 @@ pub(crate) async fn show(State(shared): State<Arc<Shared>>, uri: Uri) -> Respons
     let query = Params::from_query(uri.query());
     let mut inner = shared.lock();
     inner.stats.authorize_requests += 1;
-    let request = match validate(&shared.config, &inner.redirect_uris, &query) {
+    let user = inner.users.signed_in().clone();
+    let request = match validate(&shared.config, &inner.redirect_uris, &query, user.id) {
         Ok(request) => request,
         Err(Rejection::Page(error)) => {
             inner.stats.count_oauth_error(error.error);
@@ -42,14 +43,14 @@ pub(crate) async fn show(State(shared): State<Arc<Shared>>, uri: Uri) -> Respons
             return error.redirect(&redirect_uri, state.as_deref());
         }
     };
-    if inner.store.has_valid_token(&request.client_id) {
+    if inner.store.has_valid_token(&request.client_id, user.id) {
         inner.stats.consents_skipped += 1;
         let code = inner.store.issue_code(&request);
         return code_redirect(&request, &code);
     }
     inner.stats.consents_shown += 1;
     let auth_token = inner.store.park(request);
-    consent::page(CLIENT_NAME, &shared.config.user_name, &auth_token)
+    consent::page(CLIENT_NAME, &user.name, &auth_token)
 }
 
 /// `POST /oauth/authorize` approves; `DELETE` (or a POST with `_method=DELETE`,
@@ -97,7 +98,12 @@ fn code_redirect(request: &PendingAuth, code: &str) -> Response {
 /// league's AuthorizationServer + AuthCodeGrant checks, in their order.
 /// (`AuthCodeGrant::validateAuthorizationRequest`: client, redirect, scopes, PKCE challenge; all
 /// before Passport's `AuthorizationController::authorize` looks for a signed-in user.)
-fn validate(config: &SandboxConfig, registered: &[String], query: &Params) -> Result<PendingAuth, Rejection> {
+fn validate(
+    config: &SandboxConfig,
+    registered: &[String],
+    query: &Params,
+    user_id: u64,
+) -> Result<PendingAuth, Rejection> {
     // No grant "can respond" without response_type=code and a client_id.
     let client_id = match (query.get("response_type"), query.get("client_id")) {
         (Some("code"), Some(client_id)) => client_id,
@@ -140,5 +146,6 @@ fn validate(config: &SandboxConfig, registered: &[String], query: &Params) -> Re
         requested_redirect_uri: requested_redirect_uri.map(str::to_owned),
         state,
         challenge,
+        user_id,
     })
 }

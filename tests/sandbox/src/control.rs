@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -22,10 +23,26 @@ struct ConfigChange {
     redirect_uris: Option<Vec<String>>,
 }
 
+/// `POST /__sandbox/revoke`: with no body (or `{}`) every account's grants, with
+/// `{"user_id": N}` that account's only.
+#[derive(Deserialize, Default)]
+struct RevokeRequest {
+    user_id: Option<u64>,
+}
+
+/// `POST /__sandbox/sign-in`: the browser is now signed in to Kanka as this account, created
+/// on first use.
+#[derive(Deserialize)]
+struct SignIn {
+    id: u64,
+    name: String,
+}
+
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/faults", post(inject))
         .route("/revoke", post(revoke))
+        .route("/sign-in", post(sign_in))
         .route("/config", post(configure))
         .route("/stats", get(stats))
         .route("/secrets", get(secrets))
@@ -39,9 +56,25 @@ async fn inject(State(shared): State<Arc<Shared>>, Json(fault): Json<Fault>) -> 
     }
 }
 
-async fn revoke(State(shared): State<Arc<Shared>>) -> Json<Value> {
-    shared.revoke_all();
-    Json(json!({"ok": true}))
+async fn revoke(State(shared): State<Arc<Shared>>, body: Bytes) -> (StatusCode, Json<Value>) {
+    // An empty body is the old "revoke everything" call, still used by the e2e scripts.
+    let request = if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(RevokeRequest::default())
+    } else {
+        serde_json::from_slice::<RevokeRequest>(&body)
+    };
+    match request {
+        Ok(request) => {
+            shared.revoke(request.user_id);
+            (StatusCode::OK, Json(json!({"ok": true})))
+        }
+        Err(error) => (StatusCode::BAD_REQUEST, Json(json!({"ok": false, "error": error.to_string()}))),
+    }
+}
+
+async fn sign_in(State(shared): State<Arc<Shared>>, Json(who): Json<SignIn>) -> Json<Value> {
+    shared.sign_in(who.id, &who.name);
+    Json(json!({"ok": true, "id": who.id}))
 }
 
 async fn configure(State(shared): State<Arc<Shared>>, Json(change): Json<ConfigChange>) -> Json<Value> {

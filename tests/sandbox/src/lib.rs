@@ -22,6 +22,7 @@ mod state;
 mod stats;
 mod store;
 mod token;
+mod users;
 
 pub use config::SandboxConfig;
 pub use faults::Fault;

@@ -72,7 +72,20 @@ impl Sandbox {
     /// Revokes every authorization code, access token and refresh token, as a
     /// user revoking the app in Kanka's settings would.
     pub fn revoke_all(&self) {
-        self.shared.revoke_all();
+        self.shared.revoke(None);
+    }
+
+    /// Revokes one account's codes and tokens, as that user revoking the app in Kanka's
+    /// settings would; other accounts keep theirs.
+    pub fn revoke_user(&self, user_id: u64) {
+        self.shared.revoke(Some(user_id));
+    }
+
+    /// Signs the browser in to Kanka as another account (created on first use): consents
+    /// shown from now on are that user's, and so are the codes and tokens they lead to.
+    /// The sandbox starts signed in as account 1234, named after `user_name`.
+    pub fn sign_in_as(&self, user_id: u64, name: &str) {
+        self.shared.sign_in(user_id, name);
     }
 
     /// Lifetime of access tokens issued from now on (and of refresh tokens,

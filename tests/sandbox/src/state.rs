@@ -1,5 +1,6 @@
 //! State shared by the handlers and the [`crate::Sandbox`] handle.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use crate::faults::{Fault, FaultQueue};
 use crate::ratelimit::RateWindow;
 use crate::stats::{Secrets, Stats};
 use crate::store::{Issued, Store};
+use crate::users::Users;
 
 pub(crate) struct Shared {
     pub config: SandboxConfig,
@@ -22,8 +24,9 @@ pub(crate) struct Inner {
     pub store: Store,
     pub stats: Stats,
     pub faults: FaultQueue,
-    /// One window: the sandbox has a single account.
-    pub rate: RateWindow,
+    /// Laravel's throttle keys on the user: one window per account.
+    pub rate: HashMap<u64, RateWindow>,
+    pub users: Users,
     /// PKCE verifiers received, for [`Secrets`].
     pub verifiers: Vec<String>,
     /// The client's registered redirect URIs; start as the configured ones, and change as a
@@ -38,7 +41,8 @@ impl Shared {
             store: Store::default(),
             stats: Stats::default(),
             faults: FaultQueue::default(),
-            rate: RateWindow::default(),
+            rate: HashMap::new(),
+            users: Users::new(&config.user_name),
             verifiers: Vec::new(),
             redirect_uris: config.redirect_uris.clone(),
         };
@@ -65,8 +69,12 @@ impl Shared {
         Ok(())
     }
 
-    pub(crate) fn revoke_all(&self) {
-        self.lock().store.revoke_all();
+    pub(crate) fn revoke(&self, user_id: Option<u64>) {
+        self.lock().store.revoke(user_id);
+    }
+
+    pub(crate) fn sign_in(&self, id: u64, name: &str) {
+        self.lock().users.sign_in(id, name);
     }
 
     pub(crate) fn set_token_lifetime(&self, lifetime: Duration) {
@@ -78,7 +86,7 @@ impl Shared {
     }
 
     pub(crate) fn access_token_is_valid(&self, token: &str) -> bool {
-        self.lock().store.access_token_is_valid(token)
+        self.lock().store.access_token_user(token).is_some()
     }
 
     pub(crate) fn secrets(&self) -> Secrets {
@@ -97,8 +105,8 @@ impl Shared {
 impl Inner {
     /// Fresh tokens with the current lifetimes; the refresh token follows the
     /// access token lifetime unless one was configured.
-    pub(crate) fn issue_tokens(&mut self, config: &SandboxConfig, client_id: &str) -> Issued {
+    pub(crate) fn issue_tokens(&mut self, config: &SandboxConfig, client_id: &str, user_id: u64) -> Issued {
         let refresh = config.refresh_token_lifetime.unwrap_or(self.token_lifetime);
-        self.store.issue_tokens(client_id, self.token_lifetime, refresh)
+        self.store.issue_tokens(client_id, user_id, self.token_lifetime, refresh)
     }
 }

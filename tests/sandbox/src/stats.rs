@@ -19,7 +19,7 @@ pub struct Stats {
     pub invalid_request: u64,
     pub invalid_client: u64,
     /// Refresh attempts with a refresh token already rotated away (not one
-    /// revoked by `revoke_all`): a well-behaved client never does this.
+    /// revoked by `Store::revoke`): a well-behaved client never does this.
     pub refresh_token_reuse: u64,
     pub api_requests: u64,
     pub api_unauthorized: u64,

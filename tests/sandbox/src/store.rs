@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::config::USER_ID;
 use crate::pkce::Challenge;
 use crate::secrets;
 
@@ -21,21 +20,25 @@ pub(crate) struct PendingAuth {
     pub requested_redirect_uri: Option<String>,
     pub state: Option<String>,
     pub challenge: Option<Challenge>,
+    /// The account signed in when the consent was asked for.
+    pub user_id: u64,
 }
 
 #[derive(Debug)]
 pub(crate) struct AuthCode {
     pub client_id: String,
+    pub user_id: u64,
     pub redirect_uri: Option<String>,
     pub challenge: Option<Challenge>,
     pub expires_at: Instant,
-    /// Used, or revoked by `revoke_all`: league does not tell them apart.
+    /// Used, or revoked by `Store::revoke`: league does not tell them apart.
     pub revoked: bool,
 }
 
 #[derive(Debug)]
 struct AccessToken {
     client_id: String,
+    user_id: u64,
     expires_at: Instant,
     revoked: bool,
 }
@@ -44,13 +47,14 @@ struct AccessToken {
 pub(crate) enum Revocation {
     /// Replaced by a refresh: reusing it means the client lost track of its tokens.
     Rotated,
-    /// Revoked by the user (`revoke_all`).
+    /// Revoked by the user (`Store::revoke`).
     Revoked,
 }
 
 #[derive(Debug)]
 pub(crate) struct RefreshToken {
     pub client_id: String,
+    pub user_id: u64,
     access_token: String,
     pub expires_at: Instant,
     pub revoked: Option<Revocation>,
@@ -98,6 +102,7 @@ impl Store {
             code.clone(),
             AuthCode {
                 client_id: request.client_id.clone(),
+                user_id: request.user_id,
                 redirect_uri: request.requested_redirect_uri.clone(),
                 challenge: request.challenge.clone(),
                 expires_at: Instant::now() + CODE_LIFETIME,
@@ -107,18 +112,25 @@ impl Store {
         code
     }
 
-    pub(crate) fn issue_tokens(&mut self, client_id: &str, lifetime: Duration, refresh_lifetime: Duration) -> Issued {
+    pub(crate) fn issue_tokens(
+        &mut self,
+        client_id: &str,
+        user_id: u64,
+        lifetime: Duration,
+        refresh_lifetime: Duration,
+    ) -> Issued {
         let now = Instant::now();
-        let access_token = secrets::access_token(client_id, USER_ID, lifetime);
+        let access_token = secrets::access_token(client_id, user_id, lifetime);
         let refresh_token = secrets::opaque();
         self.access.insert(
             access_token.clone(),
-            AccessToken { client_id: client_id.into(), expires_at: now + lifetime, revoked: false },
+            AccessToken { client_id: client_id.into(), user_id, expires_at: now + lifetime, revoked: false },
         );
         self.refresh.insert(
             refresh_token.clone(),
             RefreshToken {
                 client_id: client_id.into(),
+                user_id,
                 access_token: access_token.clone(),
                 expires_at: now + refresh_lifetime,
                 revoked: None,
@@ -137,20 +149,28 @@ impl Store {
         }
     }
 
-    /// Passport skips the consent screen when the user already holds a live token for the client.
-    pub(crate) fn has_valid_token(&self, client_id: &str) -> bool {
+    /// Passport skips the consent screen when the user already holds a live token for the client
+    /// (`AuthorizationController::authorize`, `hasGrantedScopes($user, $client, ...)`): that
+    /// user's tokens only, so another account signed in at the browser is asked again.
+    pub(crate) fn has_valid_token(&self, client_id: &str, user_id: u64) -> bool {
         let now = Instant::now();
-        self.access.values().any(|t| t.client_id == client_id && !t.revoked && now < t.expires_at)
+        self.access
+            .values()
+            .any(|t| t.client_id == client_id && t.user_id == user_id && !t.revoked && now < t.expires_at)
     }
 
-    pub(crate) fn access_token_is_valid(&self, token: &str) -> bool {
-        self.access.get(token).is_some_and(|t| !t.revoked && Instant::now() < t.expires_at)
+    /// The account a live access token acts for; `None` for an unknown, revoked or expired one.
+    pub(crate) fn access_token_user(&self, token: &str) -> Option<u64> {
+        self.access.get(token).filter(|t| !t.revoked && Instant::now() < t.expires_at).map(|t| t.user_id)
     }
 
-    pub(crate) fn revoke_all(&mut self) {
-        self.codes.values_mut().for_each(|c| c.revoked = true);
-        self.access.values_mut().for_each(|t| t.revoked = true);
-        for token in self.refresh.values_mut() {
+    /// Every code and token of every account (`None`), or of one account, as that user revoking
+    /// the app in Kanka's settings would.
+    pub(crate) fn revoke(&mut self, user_id: Option<u64>) {
+        let ours = |id: u64| user_id.is_none_or(|u| u == id);
+        self.codes.values_mut().filter(|c| ours(c.user_id)).for_each(|c| c.revoked = true);
+        self.access.values_mut().filter(|t| ours(t.user_id)).for_each(|t| t.revoked = true);
+        for token in self.refresh.values_mut().filter(|t| ours(t.user_id)) {
             // A token rotated earlier stays "rotated", so reuse is still told apart.
             token.revoked.get_or_insert(Revocation::Revoked);
         }

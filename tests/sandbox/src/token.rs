@@ -151,12 +151,13 @@ fn exchange_code(config: &SandboxConfig, inner: &mut Inner, form: &Params) -> Re
             }
         }
     }
+    let user_id = record.user_id;
     // league revokes the code only once the exchange succeeds.
     if let Some(record) = inner.store.codes.get_mut(code) {
         record.revoked = true;
     }
     inner.stats.code_exchanges += 1;
-    Ok(inner.issue_tokens(config, client_id))
+    Ok(inner.issue_tokens(config, client_id, user_id))
 }
 
 /// Counts any attempt with a rotated-away refresh token, whatever else is wrong with it.
@@ -188,10 +189,11 @@ fn refresh(config: &SandboxConfig, inner: &mut Inner, form: &Params) -> Result<I
         return Err(OAuthError::invalid_refresh_token("Token has been revoked"));
     }
     check_scope(form)?;
-    // Rotation: the old pair dies, a new pair is issued.
+    let user_id = record.user_id;
+    // Rotation: the old pair dies, a new pair is issued to the same user.
     inner.store.rotate(token);
     inner.stats.refreshes += 1;
-    Ok(inner.issue_tokens(config, client_id))
+    Ok(inner.issue_tokens(config, client_id, user_id))
 }
 
 fn success(issued: Issued) -> Response {

@@ -1,6 +1,7 @@
 //! Integration tests over real HTTP. One test binary, several modules, to
 //! keep link time down.
 
+mod accounts;
 mod api;
 mod authorize;
 mod common;
