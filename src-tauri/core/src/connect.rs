@@ -11,7 +11,7 @@ use crate::authorize::{AuthorizationRequest, PendingAuthorization, state_digest}
 use crate::callback::{self, Answer, Callback};
 use crate::clock::millis;
 use crate::config::Redirect;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::linker::Linker;
 use crate::loopback;
 use crate::record::{AttemptEnd, ClosedAttempt, fingerprint};
@@ -138,6 +138,10 @@ impl Linker {
                 millis(storage),
                 millis(asked.elapsed())
             ),
+            Err(e) if e.code() == ErrorCode::AccountAlreadyConnected => {
+                self.inner.changed.notify_one();
+                return Err(e);
+            }
             Err(e) => {
                 tracing::warn!("signed in, but the profile is not known yet: {e}");
                 self.schedule_retry(&e).await;
@@ -361,6 +365,9 @@ impl Linker {
             };
             match api::fetch_profile(&self.inner.http, &self.inner.config, &token).await {
                 Ok(account) => {
+                    if let Some(held) = self.held_by_another(&account) {
+                        return Err(self.refuse_duplicate(held).await);
+                    }
                     let known = account.clone();
                     self.inner
                         .store
@@ -379,6 +386,32 @@ impl Linker {
                 Err(Error::Unauthorized) => return Err(self.inner.store.end_connection(&Error::Unauthorized).await),
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// The account a new grant signed in, when another connection on the same server holds it
+    /// (peers.rs). Asked only while this grant's account is unknown: two connections that already
+    /// hold one account (made before this check) are left alone.
+    fn held_by_another(&self, account: &Account) -> Option<Account> {
+        let fresh = self.record().connection.is_some_and(|c| c.account.is_none());
+        let peers = self.inner.peers.get().filter(|_| fresh)?;
+        peers.holding(&self.inner.scope, self.server(), account.id)
+    }
+
+    /// Drops the grant that duplicates another connection (its tokens from the keychain: Kanka
+    /// has no revocation endpoint, and the account's own connection is untouched) and leaves the
+    /// reason on show. Returns it, or what kept the tokens from going.
+    async fn refuse_duplicate(&self, held: Account) -> Error {
+        let refused =
+            Error::AccountAlreadyConnected { account: held.name, id: held.id, server: self.server().to_owned() };
+        tracing::warn!("signed in as account {}, which another connection holds; not kept", held.id);
+        if let Err(e) = self.inner.store.forget().await {
+            return e;
+        }
+        let info = refused.info();
+        match self.inner.store.update(|r| r.last_error = Some(info)).await {
+            Ok(_) => refused,
+            Err(e) => e,
         }
     }
 

@@ -21,6 +21,7 @@ use crate::config::{Config, Origin, Setting, Sources};
 use crate::error::{Error, Result, Stored, json_problem};
 use crate::files::{self, Paths};
 use crate::linker::Linker;
+use crate::peers::Peers;
 use crate::status::Status;
 
 /// The settings' own connection.
@@ -62,6 +63,8 @@ pub struct Connections {
     linkers: Vec<(String, Linker)>,
     added: Vec<Added>,
     default: String,
+    /// Which account each connection holds, for a sign-in to tell one another holds (peers.rs).
+    peers: Arc<Peers>,
 }
 
 impl Connections {
@@ -76,7 +79,9 @@ impl Connections {
             linkers.push((added.slot.clone(), Linker::open_slot(config, paths, clock.clone(), Some(&added.slot))));
         }
         let default = list.default.filter(|id| linkers.iter().any(|(slot, _)| slot == id)).unwrap_or(MAIN.to_owned());
-        Ok(Connections { path, paths: paths.clone(), clock, main, linkers, added: list.added, default })
+        let peers = Arc::new(Peers::default());
+        linkers.iter().for_each(|(_, linker)| linker.join(&peers));
+        Ok(Connections { path, paths: paths.clone(), clock, main, linkers, added: list.added, default, peers })
     }
 
     /// Every connection, `main` first.
@@ -157,7 +162,9 @@ impl Connections {
         list.push(added);
         self.write(&list, &self.default)?;
         self.added = list;
-        self.linkers.push((slot.clone(), Linker::open_slot(opened, &self.paths, self.clock.clone(), Some(&slot))));
+        let linker = Linker::open_slot(opened, &self.paths, self.clock.clone(), Some(&slot));
+        linker.join(&self.peers);
+        self.linkers.push((slot.clone(), linker));
         Ok(slot)
     }
 
@@ -172,6 +179,7 @@ impl Connections {
         self.write(&list, &default)?;
         self.added = list;
         self.default = default;
+        self.linkers.iter().filter(|(slot, _)| slot == id).for_each(|(_, linker)| linker.leave());
         self.linkers.retain(|(slot, _)| slot != id);
         Ok(())
     }

@@ -104,6 +104,11 @@ pub enum Error {
     NoSuchConnection { wanted: String, known: String },
     #[error("More than one connection of Kanka Link is {wanted}.")]
     AmbiguousConnection { wanted: String, known: String },
+    #[error(
+        "{account} (account {id}) is already connected to Kanka Link on {server}: Kanka signed in that account \
+         again, so this connection was not kept."
+    )]
+    AccountAlreadyConnected { account: String, id: u64, server: String },
 }
 
 /// How an [`Error::InvalidSetting`]'s reason starts when the setting has no value (config.rs's
@@ -170,6 +175,7 @@ impl Error {
             Self::ReconnectNeeded { .. } => ErrorCode::ReconnectNeeded,
             Self::NoSuchConnection { .. } => ErrorCode::NoSuchConnection,
             Self::AmbiguousConnection { .. } => ErrorCode::AmbiguousConnection,
+            Self::AccountAlreadyConnected { .. } => ErrorCode::AccountAlreadyConnected,
         }
     }
 
@@ -223,6 +229,10 @@ impl Error {
             Self::AmbiguousConnection { known, .. } => {
                 format!("Name it with both --account and --server: {known}.")
             }
+            Self::AccountAlreadyConnected { server, .. } => format!(
+                "Kanka signs in whoever is signed in to {server} in your browser. Log out of Kanka there \
+                 (or log in as the other account), then connect again: Kanka asks that account's consent."
+            ),
             Self::InvalidGrant { .. } | Self::ReconnectNeeded { .. } | Self::Unauthorized => {
                 "Click Connect to Kanka to sign in again.".to_owned()
             }

@@ -47,6 +47,8 @@ pub enum ErrorCode {
     /// `--account` or `--server` names no connection, or more than one.
     NoSuchConnection,
     AmbiguousConnection,
+    /// A sign-in landed on an account another connection holds (peers.rs); not kept.
+    AccountAlreadyConnected,
 }
 
 impl ErrorCode {
@@ -110,8 +112,10 @@ impl ErrorCode {
     }
 
     /// A refused or cancelled callback leaves the connection as it was: it is news, not a failure.
+    /// So does a sign-in that landed on an account another connection holds (not kept).
     pub fn is_refused_callback(self) -> bool {
-        self.is_stray_callback() || matches!(self, Self::Cancelled | Self::AuthorizationExpired)
+        self.is_stray_callback()
+            || matches!(self, Self::Cancelled | Self::AuthorizationExpired | Self::AccountAlreadyConnected)
     }
 
     /// An answer that belongs to no sign-in in progress: it changes nothing, reads no secret and

@@ -25,6 +25,7 @@ mod lock;
 mod loopback;
 mod notify;
 mod origin;
+mod peers;
 mod platform_impl;
 mod probe;
 mod record;

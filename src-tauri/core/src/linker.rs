@@ -3,7 +3,7 @@
 //! and timer modules add its behaviour as flows over the store.
 
 use std::sync::atomic::AtomicU32;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use oauth2::ClientSecret;
@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::error::{Error, ErrorInfo, Result};
 use crate::files::Paths;
 use crate::http::Http;
+use crate::peers::Peers;
 use crate::record::{Connection, Record};
 use crate::status::{Activity, State, Status};
 use crate::store::Store;
@@ -33,6 +34,10 @@ pub struct Linker {
 
 pub(crate) struct Inner {
     pub config: Config,
+    /// Its keychain scope (`client_id@kanka_url`, `#slot` for an added connection): unique.
+    pub scope: String,
+    /// The other connections of its `Connections`, once it joined them (peers.rs).
+    pub peers: OnceLock<Arc<Peers>>,
     pub http: Http,
     pub clock: Arc<dyn Clock>,
     pub store: Store,
@@ -81,6 +86,7 @@ impl Linker {
             None => client_scope.clone(),
         };
         let store = Store::open(&paths.data_dir, &scope, &client_scope, config.api_url.clone(), clock.clone());
+        let peers = OnceLock::new();
         let status = Status::derive(&store.record(), Activity::Idle, clock.now());
         let linker = Linker {
             inner: Arc::new(Inner {
@@ -97,6 +103,8 @@ impl Linker {
                 notice: Mutex::default(),
                 loopback: Mutex::default(),
                 config,
+                scope,
+                peers,
             }),
         };
         // Every change of the record shows in the status. Weak: the store is part of the engine.
@@ -109,6 +117,23 @@ impl Linker {
         // The status as `publish` derives it, tokens bound to another API included.
         linker.publish();
         linker
+    }
+
+    /// Joins the connections it is one of, so a sign-in can tell an account another holds.
+    pub(crate) fn join(&self, peers: &Arc<Peers>) {
+        peers.join(&self.inner.scope, self.server(), self.subscribe());
+        let _ = self.inner.peers.set(peers.clone());
+    }
+
+    pub(crate) fn leave(&self) {
+        if let Some(peers) = self.inner.peers.get() {
+            peers.leave(&self.inner.scope);
+        }
+    }
+
+    /// Its Kanka address as connections are compared: without a trailing slash.
+    pub(crate) fn server(&self) -> &str {
+        self.inner.config.kanka_url.as_str().trim_end_matches('/')
     }
 
     pub fn config(&self) -> &Config {

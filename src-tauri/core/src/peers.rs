@@ -1,0 +1,51 @@
+//! What each connection of a [`crate::Connections`] knows of the others: which Kanka account each
+//! one holds on which server. Kanka's consent page signs in whoever is signed in to Kanka in the
+//! browser, and skips the question when that account already authorised the client (Passport's
+//! `AuthorizationController::authorize`), so "Connect another account" with the browser still
+//! signed in as the first account hands back the first account at once. The sign-in that lands on
+//! an account another connection holds is refused (connect.rs) instead of making a second,
+//! ambiguous connection of it.
+//!
+//! Peers hold status receivers only, never an engine: no engine keeps another alive.
+
+use std::sync::Mutex;
+
+use tokio::sync::watch;
+
+use crate::api::Account;
+use crate::status::Status;
+
+struct Peer {
+    /// The connection's keychain scope: unique among connections.
+    scope: String,
+    /// Its Kanka address, without a trailing slash.
+    server: String,
+    status: watch::Receiver<Status>,
+}
+
+/// The connections of one `Connections`, shared by their engines.
+#[derive(Default)]
+pub(crate) struct Peers {
+    list: Mutex<Vec<Peer>>,
+}
+
+impl Peers {
+    pub(crate) fn join(&self, scope: &str, server: &str, status: watch::Receiver<Status>) {
+        let mut list = self.list.lock().unwrap();
+        list.retain(|p| p.scope != scope);
+        list.push(Peer { scope: scope.to_owned(), server: server.to_owned(), status });
+    }
+
+    pub(crate) fn leave(&self, scope: &str) {
+        self.list.lock().unwrap().retain(|p| p.scope != scope);
+    }
+
+    /// The account `id` on `server` as another connection than `me` holds it (signed in, or
+    /// waiting for a new sign-in of that account).
+    pub(crate) fn holding(&self, me: &str, server: &str, id: u64) -> Option<Account> {
+        let list = self.list.lock().unwrap();
+        list.iter()
+            .filter(|p| p.scope != me && p.server == server)
+            .find_map(|p| p.status.borrow().account.clone().filter(|a| a.id == id))
+    }
+}
