@@ -2,6 +2,7 @@
 //! keeps the tokens in the OS keychain, refreshes them on a timer and reports one status. It has
 //! no GUI dependency: the desktop app and the command line share it.
 
+mod account;
 mod api;
 mod authorize;
 pub mod autostart;
