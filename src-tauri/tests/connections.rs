@@ -2,7 +2,8 @@
 //! two sandbox Kanka servers on loopback: the settings' own (A) and a second one added beside it
 //! (B, whose user is "Bard Two"). `status` lists both and its JSON keeps its shape; `token`,
 //! `exec`, `refresh` and `disconnect` work on the connection `--account` or `--server` names, else
-//! on the default, which `switch` changes; what happens to one never touches the other.
+//! on the default, which `switch` changes; what happens to one never touches the other. Two
+//! accounts of one server are told apart by `--account`.
 
 use std::process::Output;
 use std::time::Duration;
@@ -227,4 +228,63 @@ async fn the_login_check_refreshes_every_connection_that_is_due() {
     let b_token = machine.token(&["token", "--server", &b.server()]);
     assert!(b.sandbox.access_token_is_valid(&b_token));
     assert_eq!(b.sandbox.stats().refreshes, 1, "B's renewed pair is the one kept");
+}
+
+/// Two accounts of the settings' own Kanka (a game master's and a player's): `--server` names
+/// both, `--account` one; each refreshes, is revoked and disconnected apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_accounts_on_one_server_are_told_apart_by_account() {
+    const PLAYER: &str = "Second Player";
+    let machine = Machine::start("connections", YEAR).await;
+    machine.connect().await;
+    let id = machine.add_account(5678, PLAYER).await;
+    let a_token = machine.token(&["token"]);
+    let b_token = machine.token(&["token", "--account", PLAYER]);
+    assert_ne!(a_token, b_token);
+    assert!(machine.sandbox.access_token_is_valid(&a_token) && machine.sandbox.access_token_is_valid(&b_token));
+    assert_eq!(machine.token(&["token", "--account", "5678"]), b_token);
+    assert_eq!(machine.token(&["token", "--account=1234", &format!("--server={}", machine.server())]), a_token);
+    refused(
+        &machine.run(&["token", "--server", &machine.server()]),
+        "More than one connection of Kanka Link is server",
+    );
+    let exec = machine.run(&["exec", "--account", PLAYER, "--", "sh", "-c", "printf %s \"$KANKA_TOKEN\""]);
+    assert_eq!(text(&exec.stdout), b_token, "{}", text(&exec.stderr));
+
+    let listed = text(&machine.run(&["status"]).stdout);
+    assert!(listed.contains("Connected as Sandbox Sage (account 1234)"), "{listed}");
+    assert!(listed.contains(&format!("connection {id}\n  Connected as {PLAYER} (account 5678)\n")), "{listed}");
+    let all = machine.all();
+    assert_eq!(
+        (all[0]["server"].as_str(), all[1]["server"].as_str()),
+        (Some(&*machine.server()), Some(&*machine.server()))
+    );
+    assert_eq!((all[0]["id"].as_str(), all[1]["id"].as_str()), (Some("main"), Some(id.as_str())));
+
+    // The player's connection refreshes on its own: the first's token is still served and works.
+    let refreshed = machine.run(&["refresh", "--account", PLAYER]);
+    assert!(refreshed.status.success(), "{}", text(&refreshed.stderr));
+    assert_eq!(machine.sandbox.stats().refreshes, 1);
+    let b_token = machine.token(&["token", "--account", PLAYER]);
+    assert!(machine.sandbox.access_token_is_valid(&b_token));
+    assert_eq!(machine.token(&["token"]), a_token);
+    assert!(machine.run(&["switch", "--account", PLAYER]).status.success());
+    assert_eq!(machine.token(&["token"]), b_token, "the player's is the default now");
+    assert!(machine.run(&["switch", "main"]).status.success());
+
+    // The player revokes Kanka Link in Kanka's settings: that one needs a new sign-in, the first
+    // is served as before.
+    machine.sandbox.revoke_user(5678);
+    refused(&machine.run(&["refresh", "--account", PLAYER]), "Second Player needs to sign in to Kanka again.");
+    assert_eq!(machine.token(&["token"]), a_token);
+    assert!(machine.sandbox.access_token_is_valid(&a_token));
+
+    // Disconnected: the player's items are gone, the first's stay.
+    let a_items = secret_tool_search(&machine.linker.config().scope());
+    let gone = machine.run(&["disconnect", "--account", PLAYER]);
+    assert!(gone.status.success(), "{}", text(&gone.stderr));
+    assert_eq!(secret_tool_search(&format!("{}#{id}", machine.linker.config().scope())), Vec::<String>::new());
+    assert_eq!(secret_tool_search(&machine.linker.config().scope()), a_items);
+    assert_eq!(a_items.len(), 2);
+    assert_eq!(machine.token(&["token"]), a_token);
 }

@@ -1,7 +1,8 @@
 //! A machine with Kanka Link set up, for the tests that run the real `kanka-link` binary
 //! (processes.rs, token_source.rs, connections.rs): its folders, its settings in the environment
 //! the binary reads, the sandbox Kanka on loopback, and this test's own engine on the same files;
-//! and, for several connections, a second sandbox Kanka added beside the settings' own. Each test
+//! and, for several connections, a second sandbox Kanka added beside the settings' own, or a
+//! second account of the settings' own. Each test
 //! file adds what only it needs in an `impl Machine` of its own.
 
 // Each test binary uses a part of it.
@@ -141,5 +142,19 @@ impl Machine {
         let (answered, status) = connections.handle_callback(&answer).await.unwrap();
         assert_eq!((answered.as_str(), status.state), (id.as_str(), State::Connected));
         Other { sandbox, id, config }
+    }
+
+    /// A second account of the settings' own Kanka: the browser signs in to Kanka as it, and
+    /// "Connect another account" signs it in (core's `Connections::add` with the settings'
+    /// server and client). Returns the connection's id.
+    pub async fn add_account(&self, user_id: u64, name: &str) -> String {
+        self.sandbox.sign_in_as(user_id, name);
+        let mut connections = self.connections();
+        let id = connections.add(self.linker.config()).unwrap();
+        let request = connections.get(&id).unwrap().begin_connect().await.unwrap();
+        let answer = consent(&request.url, true).await;
+        let (answered, status) = connections.handle_callback(&answer).await.unwrap();
+        assert_eq!((answered.as_str(), status.state), (id.as_str(), State::Connected));
+        id
     }
 }
