@@ -22,13 +22,8 @@ pub struct Account {
 /// for it has changed over the years, its status has not.
 pub async fn fetch_profile(http: &Http, config: &Config, token: &AccessToken) -> Result<Account> {
     let url = config.profile_url();
-    let response = http
-        .client()
-        .get(url.clone())
-        .bearer_auth(token.secret())
-        .send()
-        .await
-        .map_err(|e| transport_error(&url, &e))?;
+    let response =
+        http.get(url.clone()).bearer_auth(token.secret()).send().await.map_err(|e| transport_error(&url, &e))?;
     if response.status() == StatusCode::UNAUTHORIZED {
         return Err(Error::Unauthorized);
     }

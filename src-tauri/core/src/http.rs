@@ -4,7 +4,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -23,20 +24,29 @@ const MAX_BODY: usize = 256 * 1024;
 /// overflowing; the refresh timer bounds it further (`timer::retry_time`).
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
-#[derive(Clone)]
+/// The process's one client, shared by every connection. Built when first needed, or ahead of
+/// time on a thread of its own ([`Http::warm_up`]): the platform's TLS parses the system's CA
+/// bundle, a good part of a second on a slow machine with OpenSSL 3, so a window with several
+/// connections parses it once, not once per connection. A short command that sends no request
+/// (`kanka-link token` with a token not due) never builds it: on two cores a thread parsing
+/// certificates took CPU, and OpenSSL's locks, from the keychain's Diffie-Hellman session the
+/// command waits for.
+static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+/// Whether a warm-up thread was started: one per process, however many connections ask.
+static WARMING: AtomicBool = AtomicBool::new(false);
+/// Clients built, for the test that there is one.
+static BUILT: AtomicUsize = AtomicUsize::new(0);
+
+/// A connection's way to the network: the process's client, with the connection's own request
+/// timeout on each request (the settings'; tests shorten it).
+#[derive(Clone, Copy)]
 pub struct Http {
-    /// Built when first needed, or ahead of time on a thread of its own ([`Http::warm_up`]): the
-    /// platform's TLS parses the system's CA bundle, a good part of a second on a slow machine
-    /// with OpenSSL 3. A short command that sends no request (`kanka-link token` with a token
-    /// not due) never builds it: on two cores a thread parsing certificates took CPU, and
-    /// OpenSSL's locks, from the keychain's Diffie-Hellman session the command waits for.
-    client: Arc<OnceLock<reqwest::Client>>,
     request_timeout: Duration,
 }
 
 impl Http {
     pub fn new(request_timeout: Duration) -> Http {
-        Http { client: Arc::new(OnceLock::new()), request_timeout }
+        Http { request_timeout }
     }
 
     /// Builds the client on a thread of its own, for a process that stays (the window): its
@@ -44,15 +54,27 @@ impl Http {
     /// priority, so it takes no CPU from the window starting. A request made before it is ready
     /// waits for it; should the thread not start, the first request builds the client itself.
     pub fn warm_up(&self) {
-        let ready = self.clone();
-        let _ = std::thread::Builder::new().name("http-setup".into()).spawn(move || {
+        if WARMING.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let _ = std::thread::Builder::new().name("http-setup".into()).spawn(|| {
             yield_to_other_threads();
-            ready.client();
+            client();
         });
     }
 
-    pub fn client(&self) -> &reqwest::Client {
-        self.client.get_or_init(|| build_client(self.request_timeout))
+    /// A request with this connection's timeout, which bounds the whole exchange (connecting
+    /// included: the client's own connect timeout is only an upper bound).
+    pub fn request(&self, method: reqwest::Method, url: Url) -> reqwest::RequestBuilder {
+        client().request(method, url).timeout(self.request_timeout)
+    }
+
+    pub fn get(&self, url: Url) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::GET, url)
+    }
+
+    pub fn post(&self, url: Url) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, url)
     }
 
     /// Sends a request built by the oauth2 crate. 5xx and 429 become our errors here, because
@@ -62,7 +84,6 @@ impl Http {
             .map_err(|e| Error::UnexpectedResponse { detail: format!("bad token URL: {e}") })?;
         let (parts, body) = request.into_parts();
         let response = self
-            .client()
             .request(parts.method, url.clone())
             .headers(parts.headers)
             .body(body)
@@ -160,14 +181,19 @@ pub fn transport_error(url: &Url, error: &reqwest::Error) -> Error {
     Error::Network { host, detail }
 }
 
-fn build_client(request_timeout: Duration) -> reqwest::Client {
+fn client() -> &'static reqwest::Client {
+    CLIENT.get_or_init(build_client)
+}
+
+fn build_client() -> reqwest::Client {
+    BUILT.fetch_add(1, Ordering::Relaxed);
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
     reqwest::Client::builder()
         .default_headers(headers)
         .user_agent(concat!("KankaLink/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(CONNECT_TIMEOUT.min(request_timeout))
-        .timeout(request_timeout)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         // The platform's TLS may still allow 1.0 and 1.1 (older Windows); RFC 9700 does not.
         .min_tls_version(reqwest::tls::Version::TLS_1_2)
@@ -221,20 +247,26 @@ mod tests {
         assert_eq!(nice_of_this_thread(), before);
     }
 
+    /// No other test of this binary makes a request, so the process's client is this test's to
+    /// watch (a test that does must go into this one).
     #[test]
-    fn the_client_is_built_ahead_only_when_asked() {
-        let lazy = Http::new(REQUEST_TIMEOUT);
+    fn one_client_is_built_ahead_only_when_asked_however_many_connections() {
+        let _lazy = Http::new(REQUEST_TIMEOUT);
         std::thread::sleep(Duration::from_millis(200));
-        assert!(lazy.client.get().is_none(), "a short command parses no CA bundle");
-        let warm = Http::new(REQUEST_TIMEOUT);
-        warm.warm_up();
+        assert!(CLIENT.get().is_none(), "a short command parses no CA bundle");
+        let connections: Vec<Http> = (0..3).map(|n| Http::new(Duration::from_secs(n + 1))).collect();
+        connections.iter().for_each(Http::warm_up);
         for _ in 0..600 {
-            if warm.client.get().is_some() {
-                return;
+            if CLIENT.get().is_some() {
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("warm_up did not build the client");
+        assert!(CLIENT.get().is_some(), "warm_up did not build the client");
+        // Each request carries its own connection's timeout.
+        let request = connections[2].get(Url::parse("http://127.0.0.1:1/").unwrap()).build().unwrap();
+        assert_eq!(request.timeout(), Some(&Duration::from_secs(3)));
+        assert_eq!(BUILT.load(Ordering::Relaxed), 1, "three connections, one CA bundle parse");
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub(crate) async fn token(http: &Http, config: &Config, secret: &ClientSecret) -
         .append_pair("client_id", config.client_id.as_str())
         .append_pair("client_secret", secret.secret())
         .finish();
-    let request = http.client().post(url.clone()).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(form);
+    let request = http.post(url.clone()).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(form);
     let reply = send(request, &url).await?;
     read_token(&reply, &url, Utc::now())
 }
@@ -88,7 +88,7 @@ pub(crate) async fn authorize(http: &Http, config: &Config) -> Result<Answer> {
         .append_pair("code_challenge", PROBE_CHALLENGE)
         .append_pair("code_challenge_method", "S256");
     let endpoint = config.authorize_url();
-    let reply = send(http.client().get(url), &endpoint).await?;
+    let reply = send(http.get(url), &endpoint).await?;
     read_authorize(&reply, &endpoint, &config.redirect_uri, Utc::now())
 }
 
