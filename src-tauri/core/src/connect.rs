@@ -189,6 +189,9 @@ impl Linker {
         let listeners = match &config.redirect {
             Redirect::Loopback { host, port, .. } => {
                 self.stop_loopback().await;
+                if let Some(other) = self.inner.peers.get().and_then(|p| p.signing_in_on(&self.inner.scope, *port)) {
+                    return Err(Error::SignInWaiting { address: config.redirect_uri.to_string(), other });
+                }
                 Some(loopback::bind(*host, *port).await?)
             }
             _ => None,

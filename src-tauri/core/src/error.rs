@@ -109,6 +109,8 @@ pub enum Error {
          again, so this connection was not kept."
     )]
     AccountAlreadyConnected { account: String, id: u64, server: String },
+    #[error("Another sign-in of Kanka Link ({other}) is waiting for Kanka's answer on {address}.")]
+    SignInWaiting { address: String, other: String },
 }
 
 /// How an [`Error::InvalidSetting`]'s reason starts when the setting has no value (config.rs's
@@ -176,6 +178,7 @@ impl Error {
             Self::NoSuchConnection { .. } => ErrorCode::NoSuchConnection,
             Self::AmbiguousConnection { .. } => ErrorCode::AmbiguousConnection,
             Self::AccountAlreadyConnected { .. } => ErrorCode::AccountAlreadyConnected,
+            Self::SignInWaiting { .. } => ErrorCode::SignInWaiting,
         }
     }
 
@@ -228,6 +231,9 @@ impl Error {
             }
             Self::AmbiguousConnection { known, .. } => {
                 format!("Name it with both --account and --server: {known}.")
+            }
+            Self::SignInWaiting { .. } => {
+                "Finish that sign-in in the browser, or cancel it, then connect this one.".to_owned()
             }
             Self::AccountAlreadyConnected { server, .. } => format!(
                 "Kanka signs in whoever is signed in to {server} in your browser. Log out of Kanka there \

@@ -49,6 +49,8 @@ pub enum ErrorCode {
     AmbiguousConnection,
     /// A sign-in landed on an account another connection holds (peers.rs); not kept.
     AccountAlreadyConnected,
+    /// Another connection's sign-in listens on the same `localhost` redirect (peers.rs).
+    SignInWaiting,
 }
 
 impl ErrorCode {

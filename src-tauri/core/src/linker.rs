@@ -121,7 +121,11 @@ impl Linker {
 
     /// Joins the connections it is one of, so a sign-in can tell an account another holds.
     pub(crate) fn join(&self, peers: &Arc<Peers>) {
-        peers.join(&self.inner.scope, self.server(), self.subscribe());
+        let port = match self.inner.config.redirect {
+            crate::config::Redirect::Loopback { port, .. } => Some(port),
+            _ => None,
+        };
+        peers.join(&self.inner.scope, self.server(), port, self.subscribe());
         let _ = self.inner.peers.set(peers.clone());
     }
 

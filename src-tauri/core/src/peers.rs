@@ -6,6 +6,10 @@
 //! an account another connection holds is refused (connect.rs) instead of making a second,
 //! ambiguous connection of it.
 //!
+//! Two sign-ins with one `localhost` redirect (two accounts of one client, say) cannot both
+//! listen on its port; the second is told which sign-in holds it, rather than that "another
+//! program" does.
+//!
 //! Peers hold status receivers only, never an engine: no engine keeps another alive.
 
 use std::sync::Mutex;
@@ -13,13 +17,15 @@ use std::sync::Mutex;
 use tokio::sync::watch;
 
 use crate::api::Account;
-use crate::status::Status;
+use crate::status::{State, Status};
 
 struct Peer {
     /// The connection's keychain scope: unique among connections.
     scope: String,
     /// Its Kanka address, without a trailing slash.
     server: String,
+    /// The port of its `localhost` redirect, if it has one.
+    loopback_port: Option<u16>,
     status: watch::Receiver<Status>,
 }
 
@@ -30,10 +36,10 @@ pub(crate) struct Peers {
 }
 
 impl Peers {
-    pub(crate) fn join(&self, scope: &str, server: &str, status: watch::Receiver<Status>) {
+    pub(crate) fn join(&self, scope: &str, server: &str, loopback_port: Option<u16>, status: watch::Receiver<Status>) {
         let mut list = self.list.lock().unwrap();
         list.retain(|p| p.scope != scope);
-        list.push(Peer { scope: scope.to_owned(), server: server.to_owned(), status });
+        list.push(Peer { scope: scope.to_owned(), server: server.to_owned(), loopback_port, status });
     }
 
     pub(crate) fn leave(&self, scope: &str) {
@@ -47,5 +53,19 @@ impl Peers {
         list.iter()
             .filter(|p| p.scope != me && p.server == server)
             .find_map(|p| p.status.borrow().account.clone().filter(|a| a.id == id))
+    }
+
+    /// Another connection's sign-in in progress that listens on loopback `port`, described for a
+    /// message: the account it reconnects, else its Kanka.
+    pub(crate) fn signing_in_on(&self, me: &str, port: u16) -> Option<String> {
+        let list = self.list.lock().unwrap();
+        let peer = list
+            .iter()
+            .find(|p| p.scope != me && p.loopback_port == Some(port) && p.status.borrow().state == State::Connecting)?;
+        let status = peer.status.borrow();
+        Some(match &status.account {
+            Some(account) => format!("{}'s, on {}", account.name, peer.server),
+            None => format!("a new connection's, on {}", peer.server),
+        })
     }
 }

@@ -4,7 +4,7 @@
 /**
  * What the UI and the command line branch on; stable across releases.
  */
-export type ErrorCode = "invalid_setting" | "missing_client_secret" | "keychain_unavailable" | "keychain_locked" | "keychain" | "storage" | "lock_timeout" | "tokens_not_saved" | "tokens_held_elsewhere" | "malformed_callback" | "unexpected_callback" | "replayed_callback" | "abandoned_callback" | "expired_callback" | "state_mismatch" | "authorization_expired" | "cancelled" | "authorization_refused" | "loopback_unavailable" | "invalid_grant" | "invalid_request" | "invalid_client" | "rate_limited" | "server_error" | "unauthorized" | "unexpected_response" | "network" | "timeout" | "client_unknown" | "secret_refused" | "redirect_not_registered" | "client_not_allowed" | "not_kanka" | "not_connected" | "reconnect_needed" | "no_such_connection" | "ambiguous_connection" | "account_already_connected";
+export type ErrorCode = "invalid_setting" | "missing_client_secret" | "keychain_unavailable" | "keychain_locked" | "keychain" | "storage" | "lock_timeout" | "tokens_not_saved" | "tokens_held_elsewhere" | "malformed_callback" | "unexpected_callback" | "replayed_callback" | "abandoned_callback" | "expired_callback" | "state_mismatch" | "authorization_expired" | "cancelled" | "authorization_refused" | "loopback_unavailable" | "invalid_grant" | "invalid_request" | "invalid_client" | "rate_limited" | "server_error" | "unauthorized" | "unexpected_response" | "network" | "timeout" | "client_unknown" | "secret_refused" | "redirect_not_registered" | "client_not_allowed" | "not_kanka" | "not_connected" | "reconnect_needed" | "no_such_connection" | "ambiguous_connection" | "account_already_connected" | "sign_in_waiting";
 
 /**
  * An error as the UI, the command line and the status file see it.

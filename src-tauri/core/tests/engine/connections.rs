@@ -273,3 +273,39 @@ async fn a_second_sign_in_of_an_account_already_connected_is_not_kept() {
     assert_eq!(b.status().account.unwrap().id, SECOND);
     connections.remove(&slot).unwrap();
 }
+
+/// Two accounts of one client with a `localhost` redirect share its port: while one sign-in
+/// listens there, the other is told which sign-in holds it (not that "another program" does),
+/// and the first still completes; then the second connects.
+#[tokio::test]
+async fn a_second_sign_in_on_the_same_loopback_port_is_told_which_one_waits() {
+    let port = crate::loopback::free_port();
+    let world = Setup::default().loopback(&format!("http://127.0.0.1:{port}/cb")).start().await;
+    let mut connections = Connections::open(world.config.clone(), &world.paths(), world.clock.clone()).unwrap();
+    let slot = connections.add(&world.config).unwrap();
+    let (a, b) = (connections.get(MAIN).unwrap().clone(), connections.get(&slot).unwrap().clone());
+
+    let request = a.begin_connect().await.unwrap();
+    let err = b.begin_connect().await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SignInWaiting, "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with("Another sign-in of Kanka Link (a new connection's, on http://127.0.0.1:"),
+        "{message}"
+    );
+    assert!(message.ends_with(&format!("is waiting for Kanka's answer on http://127.0.0.1:{port}/cb.")), "{message}");
+    assert!(err.hint().unwrap().contains("cancel it"), "{:?}", err.hint());
+    assert_ne!(b.status().state, State::Connecting, "the second started nothing");
+
+    // The first's listener still answers the browser.
+    let location = consent(&request.url, true).await;
+    assert_eq!(browser().get(&location).send().await.unwrap().status(), 200);
+    wait_for_status(&a, "the first connected", |s| s.state == State::Connected).await;
+
+    world.sandbox.sign_in_as(SECOND, "Second Player");
+    let request = b.begin_connect().await.unwrap();
+    let location = consent(&request.url, true).await;
+    assert_eq!(browser().get(&location).send().await.unwrap().status(), 200);
+    let status = wait_for_status(&b, "the second connected", |s| s.state == State::Connected).await;
+    assert_eq!(status.account.unwrap().id, SECOND);
+}
