@@ -20,8 +20,10 @@ use crate::clock::Clock;
 use crate::config::{Config, Origin, Setting, Sources};
 use crate::error::{Error, Result, Stored, json_problem};
 use crate::files::{self, Paths};
+use crate::keychain::{Item, Keychain};
 use crate::linker::Linker;
 use crate::peers::Peers;
+use crate::settings::SettingsInput;
 use crate::status::Status;
 
 /// The settings' own connection.
@@ -166,6 +168,34 @@ impl Connections {
         linker.join(&self.peers);
         self.linkers.push((slot.clone(), linker));
         Ok(slot)
+    }
+
+    /// "Connect another account" on another Kanka (a test server beside kanka.io, a self-hosted
+    /// one), as the user filled in its server, API, client and redirect: checked as the settings
+    /// are (an error names the field), nothing is written before all of it passed. The client
+    /// secret goes to the keychain under that server and client before the list is written, so a
+    /// keychain that refuses it adds nothing; left blank, the one the keychain (or, for the
+    /// settings' own server and client, the settings) already has is used, and there must be one.
+    pub async fn add_server(&mut self, form: SettingsInput) -> Result<String> {
+        let input = |value: &str| Setting { value: value.trim().to_owned(), origin: Origin::Input };
+        let config = Config::check(Sources {
+            url: input(&form.url),
+            api_url: input(&form.api_url),
+            client_id: input(&form.client_id),
+            redirect_uri: input(&form.redirect_uri),
+            client_secret: None,
+        })?;
+        let keychain = Keychain::new(&config.scope());
+        match form.client_secret.filter(|s| !s.secret().trim().is_empty()) {
+            Some(secret) => keychain.write(Item::ClientSecret, secret.secret().trim().to_owned()).await?,
+            None if config.scope() == self.main.scope() && self.main.client_secret.is_some() => {}
+            None => {
+                if keychain.read(Item::ClientSecret).await?.is_none() {
+                    return Err(Error::MissingClientSecret { client_id: config.client_id.as_str().to_owned() });
+                }
+            }
+        }
+        self.add(&config)
     }
 
     /// Forgets an added connection's place in the list (after it was disconnected: its keychain

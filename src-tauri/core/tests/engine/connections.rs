@@ -4,6 +4,7 @@
 //! before there were several keeps its connection.
 
 use kanka_link_core::connections::MAIN;
+use kanka_link_core::settings::SettingsInput;
 use kanka_link_core::{ClientSecret, Connections, ErrorCode, Linker, State};
 
 use crate::common::*;
@@ -178,14 +179,14 @@ const SECOND: u64 = 5678;
 /// browser signs in to Kanka as another user and "Connect another account" signs that one in.
 async fn two_accounts(world: &World) -> (Connections, String) {
     let mut connections = Connections::open(world.config.clone(), &world.paths(), world.clock.clone()).unwrap();
-    sign_in(&connections, MAIN).await;
+    sign_in_to(&connections, MAIN).await;
     let slot = connections.add(&world.config).unwrap();
     world.sandbox.sign_in_as(SECOND, "Second Player");
-    sign_in(&connections, &slot).await;
+    sign_in_to(&connections, &slot).await;
     (connections, slot)
 }
 
-async fn sign_in(connections: &Connections, id: &str) {
+async fn sign_in_to(connections: &Connections, id: &str) {
     let request = connections.get(id).unwrap().begin_connect().await.unwrap();
     let answer = consent(&request.url, true).await;
     let (answered, status) = connections.handle_callback(&answer).await.unwrap();
@@ -239,7 +240,7 @@ async fn two_accounts_on_one_server_connect_refresh_and_end_apart() {
 async fn a_second_sign_in_of_an_account_already_connected_is_not_kept() {
     let world = World::start().await;
     let mut connections = Connections::open(world.config.clone(), &world.paths(), world.clock.clone()).unwrap();
-    sign_in(&connections, MAIN).await;
+    sign_in_to(&connections, MAIN).await;
     let a = connections.get(MAIN).unwrap().clone();
     let token_a = a.access_token().await.unwrap().secret().clone();
     let slot = connections.add(&world.config).unwrap();
@@ -269,7 +270,7 @@ async fn a_second_sign_in_of_an_account_already_connected_is_not_kept() {
 
     // Signed in to Kanka as the other account, the same connection connects.
     world.sandbox.sign_in_as(SECOND, "Second Player");
-    sign_in(&connections, &slot).await;
+    sign_in_to(&connections, &slot).await;
     assert_eq!(b.status().account.unwrap().id, SECOND);
     connections.remove(&slot).unwrap();
 }
@@ -308,4 +309,53 @@ async fn a_second_sign_in_on_the_same_loopback_port_is_told_which_one_waits() {
     assert_eq!(browser().get(&location).send().await.unwrap().status(), 200);
     let status = wait_for_status(&b, "the second connected", |s| s.state == State::Connected).await;
     assert_eq!(status.account.unwrap().id, SECOND);
+}
+
+/// A second Kanka added as the user fills in its server, API, client and secret ("Connect another
+/// account" on a test server beside kanka.io): checked first, the secret in the keychain under
+/// that server and client, then signed in to apart from the settings' own.
+#[tokio::test]
+async fn another_kanka_is_added_from_what_the_user_entered() {
+    let a = World::start().await;
+    let b = World::start().await;
+    let mut connections = Connections::open(a.config.clone(), &a.paths(), a.clock.clone()).unwrap();
+    let form = |url: String, secret: Option<&str>| SettingsInput {
+        url,
+        api_url: b.sandbox.api_url(),
+        client_id: b.config.client_id.as_str().to_owned(),
+        redirect_uri: b.config.redirect_uri.to_string(),
+        client_secret: secret.map(|s| ClientSecret::new(s.to_owned())),
+    };
+    let list = a.paths().data_dir.join("connections.json");
+
+    // A wrong address names the field and the form; nothing is written.
+    let err = connections.add_server(form("ftp://kanka.example".into(), Some("s"))).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidSetting, "{err:?}");
+    assert!(err.hint().unwrap().contains("the settings form"), "{:?}", err.hint());
+    // No secret for a client the keychain does not know: said, nothing added.
+    let err = connections.add_server(form(b.sandbox.base_url(), None)).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::MissingClientSecret, "{err:?}");
+    assert!(!list.exists() && connections.all().count() == 1, "nothing added");
+    assert_eq!(secret_tool_lookup(&format!("client-secret:{}", b.scope())), None);
+
+    let secret = b.sandbox.config().client_secret.clone();
+    let slot = connections.add_server(form(format!(" {} ", b.sandbox.base_url()), Some(&secret))).await.unwrap();
+    assert_eq!(
+        secret_tool_lookup(&format!("client-secret:{}", b.scope())),
+        Some(secret),
+        "under B's server and client"
+    );
+    let added = connections.get(&slot).unwrap().clone();
+    assert_eq!(added.config().kanka_url, b.config.kanka_url);
+    sign_in_to(&connections, &slot).await;
+    assert_eq!(b.sandbox.stats().code_exchanges, 1);
+    assert_eq!(a.sandbox.stats().token_requests, 0, "nothing went to the settings' Kanka");
+    let reopened = Connections::open(a.config.clone(), &a.paths(), a.clock.clone()).unwrap();
+    assert_eq!(reopened.get(&slot).unwrap().status().state, State::Connected);
+
+    // A second account there needs no secret again: the keychain has B's.
+    b.sandbox.sign_in_as(SECOND, "Second Player");
+    let again = connections.add_server(form(b.sandbox.base_url(), None)).await.unwrap();
+    sign_in_to(&connections, &again).await;
+    assert_eq!(connections.get(&again).unwrap().status().account.unwrap().id, SECOND);
 }
