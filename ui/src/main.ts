@@ -111,7 +111,7 @@ function update(card: Card, next: UiState): void {
   } else if (ui.status?.state !== "connecting") {
     card.askedForPage = false;
   }
-  const model = present(ui, new Date(), {}, card.head?.removable ?? false);
+  const model = present(ui, new Date(), {}, card.head ?? undefined);
   if (card === main) {
     if (wantsInfo(setup, ui.status) && !askedForSetup) {
       // Only once the setup view shows: a configured window never asks.
@@ -188,6 +188,14 @@ function wire(card: Card): void {
     hasConnection(card.ui.status)
       ? perform(card, "try-again", "command", () => ipc.refreshNow(id), answered)
       : perform(card, "try-again", "sign-in", () => ipc.connect(id), signInStarted),
+  );
+  // The list that marks the new default comes through the status channel, to every card; the
+  // focus goes to this card's heading, which now says "(default)", as the button goes.
+  buttons["make-default"].addEventListener("click", () =>
+    perform(card, "make-default", "side", () => ipc.makeDefault(id), (ui) => {
+      if (cards.get(id) === card) card.view.heading.focus();
+      return ui;
+    }),
   );
   buttons.disconnect.addEventListener("click", () =>
     perform(card, "disconnect", "command", () => ipc.disconnect(id), disconnectedFrom(card)),

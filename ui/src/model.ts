@@ -24,7 +24,15 @@ import {
 } from "./format.ts";
 
 /** The buttons of the status panel, by element id. */
-export type Action = "connect" | "cancel" | "open-again" | "refresh" | "try-again" | "open-settings" | "disconnect";
+export type Action =
+  | "connect"
+  | "cancel"
+  | "open-again"
+  | "refresh"
+  | "try-again"
+  | "open-settings"
+  | "make-default"
+  | "disconnect";
 
 export const WAITING_TEXT = "Waiting for Kanka in your browser…";
 export const REFRESHING_TEXT = "Refreshing…";
@@ -306,8 +314,18 @@ function withRetry(message: Message | null, ui: UiState, dates: DateOptions): Me
   return { ...message, hint: message.hint ? `${message.hint} ${next}` : next };
 }
 
-/** `removable`: a connection added beside the settings' own (cards.ts), which "Disconnect" removes. */
-export function present(ui: UiState, now: Date, dates: DateOptions = {}, removable = false): ViewModel {
+/** What a card is among several (cards.ts draws the heading from the same list). */
+export interface CardRole {
+  /** Added beside the settings' own: "Disconnect" removes it. */
+  removable: boolean;
+  /** One of several and not the default: it offers "Make default" while it holds an account. */
+  offersDefault: boolean;
+}
+
+const ALONE: CardRole = { removable: false, offersDefault: false };
+
+export function present(ui: UiState, now: Date, dates: DateOptions = {}, role: CardRole = ALONE): ViewModel {
+  const { removable, offersDefault } = role;
   const status = ui.status;
   const model: ViewModel = {
     state: status?.state ?? "",
@@ -371,6 +389,12 @@ export function present(ui: UiState, now: Date, dates: DateOptions = {}, removab
       // "disconnected", or "connecting" that the sign-in above already covers.
       model.actions = removable ? ["connect", "disconnect"] : ["connect"];
       model.intro = !connected;
+  }
+  // Never first (it is no fix), and before Disconnect, as the page orders them. A connection that
+  // holds no account would make `kanka-link token` fail: it is not offered.
+  if (offersDefault && connected) {
+    const at = model.actions.indexOf("disconnect");
+    model.actions.splice(at < 0 ? model.actions.length : at, 0, "make-default");
   }
   model.primary = model.actions[0] ?? null;
   if (connected) {
