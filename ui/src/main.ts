@@ -248,9 +248,11 @@ async function addAnother(): Promise<void> {
     // them its end: a card cancelled meanwhile stays gone.
     if ((droppedAt.get(added.id) ?? 0) > asked) return;
     const card = cardFor(added.id, lastCard());
-    const state = card.ui.status?.state;
-    // Over already (its statuses came first) when it is no longer waiting.
-    if (state === undefined || state === "connecting" || state === "disconnected") {
+    const status = card.ui.status;
+    const state = status?.state;
+    // Over already (its statuses came first) when it is no longer waiting: a new connection is
+    // "disconnected" before its sign-in starts, but with no error (a refused one ends with one).
+    if (state === undefined || state === "connecting" || (state === "disconnected" && !status?.last_error)) {
       const waiting: UiState = { ...card.ui, signIn: { started: null, sawConnecting: state === "connecting" } };
       update(card, signInStarted(waiting, added.sign_in));
     }

@@ -106,15 +106,20 @@ function makeNotice(ui: UiState, text: string, hint: string | null, tone: Tone, 
 }
 
 export function receiveStatus(ui: UiState, status: Status): UiState {
-  let { signIn, notice } = ui;
+  let { signIn, notice, dismissedError } = ui;
   if (signIn) {
     // The sign-in ends with the first other state after "connecting" (or after `connect` answered).
     if (status.state === "connecting") signIn = { ...signIn, sawConnecting: true };
-    else if (signIn.sawConnecting || signIn.started) signIn = null;
+    else if (signIn.sawConnecting || signIn.started) {
+      signIn = null;
+      // Its outcome is news even when it reads as the error the user acted on: the same refusal
+      // twice (Kanka signed in the account another connection holds, again) is said twice.
+      if (ui.signIn?.sawConnecting) dismissedError = null;
+    }
   }
   const key = errorKey(status.last_error);
   if (notice && key !== null && key !== notice.seenError) notice = null;
-  return settle({ ...ui, status, signIn, notice });
+  return settle({ ...ui, status, signIn, notice, dismissedError });
 }
 
 /** A status a command answered with: its error is news even if it is the one the user acted on. */
