@@ -24,14 +24,7 @@ import {
 } from "./format.ts";
 
 /** The buttons of the status panel, by element id. */
-export type Action =
-  | "connect"
-  | "cancel"
-  | "open-again"
-  | "refresh"
-  | "try-again"
-  | "open-settings"
-  | "make-default"
+export type Action = "connect" | "cancel" | "open-again" | "refresh" | "try-again" | "open-settings" | "make-default"
   | "disconnect";
 
 export const WAITING_TEXT = "Waiting for Kanka in your browser…";
