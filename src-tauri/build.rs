@@ -10,6 +10,7 @@ fn main() {
         "sign_in_page",
         "cancel_connect",
         "refresh_now",
+        "make_default",
         "disconnect",
         "open_kanka_settings",
         "settings",

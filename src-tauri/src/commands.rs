@@ -102,6 +102,12 @@ pub async fn refresh_now(engine: State<'_, Engine>, id: String) -> CommandResult
     engine.linker(&id)?.refresh_now().await.map_err(info)
 }
 
+/// Makes `id` the default connection; the status channel then sends the list that marks it.
+#[tauri::command]
+pub async fn make_default(engine: State<'_, Engine>, id: String) -> CommandResult<()> {
+    engine.make_default(&id)
+}
+
 /// Disconnects `id`; an added connection goes from the list with its tokens.
 #[tauri::command]
 pub async fn disconnect(engine: State<'_, Engine>, id: String) -> CommandResult<DisconnectNotice> {

@@ -95,6 +95,12 @@ fn samples() -> String {
         "missing_client_secret": Error::MissingClientSecret { client_id: "7".to_owned() }.info(),
         "invalid_client": Error::InvalidClient.info(),
         "network": Error::Network { host: "app.kanka.io".to_owned(), detail: "offline".to_owned() }.info(),
+        "account_already_connected": Error::AccountAlreadyConnected {
+            account: "Sandbox Sage".to_owned(),
+            id: 1234,
+            server: "http://127.0.0.1:8123".to_owned(),
+        }
+        .info(),
     });
     serde_json::to_string_pretty(&samples).unwrap() + "\n"
 }

@@ -33,6 +33,7 @@ pub fn run() {
             commands::sign_in_page,
             commands::cancel_connect,
             commands::refresh_now,
+            commands::make_default,
             commands::disconnect,
             commands::open_kanka_settings,
             commands::settings,

@@ -219,6 +219,20 @@ impl Engine {
         Ok(())
     }
 
+    /// Makes `id` the default connection (what `kanka-link token` serves unless told otherwise);
+    /// every card hears of it in the next list, which marks the default.
+    pub fn make_default(&self, id: &str) -> Result<(), ErrorInfo> {
+        {
+            let mut current = self.shared.current.lock().unwrap();
+            let connections = current.connections.as_mut().map_err(|e| e.clone())?;
+            connections.set_default(id).map_err(|e| e.info())?;
+        }
+        tracing::info!("connection {id} is the default");
+        // After `current` is let go: the lock order is `page`, then `current`.
+        self.shared.publish();
+        Ok(())
+    }
+
     /// Disconnects `id`; an added connection is then removed: it was only ever that account.
     pub async fn disconnect(&self, id: &str) -> Result<kanka_link_core::DisconnectNotice, ErrorInfo> {
         let notice = self.linker(id)?.disconnect().await.map_err(|e| e.info())?;

@@ -59,6 +59,17 @@ def stats() -> dict:
     return sandbox_call("/__sandbox/stats")
 
 
+def sign_in_as(user_id: int, name: str):
+    """The browser is signed in to the sandbox Kanka as this account (made on first use): the
+    consents and sign-ins from now on are its own. The sandbox starts as 1234, Sandbox Sage."""
+    sandbox_call("/__sandbox/sign-in", {"id": user_id, "name": name})
+
+
+def revoke(user_id=None):
+    """The user revokes Kanka Link in Kanka: that account's grants, or every account's."""
+    sandbox_call("/__sandbox/revoke", {} if user_id is None else {"user_id": user_id})
+
+
 def app_env() -> dict:
     return sandbox_env.app_env(world["kanka"], CLIENT_ID, CLIENT_SECRET, str(ROOT / "tests" / "e2e" / "browser.py"),
                                KANKA_LINK_E2E_DIR=str(E2E))

@@ -101,9 +101,15 @@ class Views(harness.App):
         return self.session.script("return document.getElementById('connection-2')?.dataset.state ?? null;")
 
     def to_two_connections(self):
+        # Another account: Kanka signs in whoever the browser is signed in as, and a second
+        # sign-in of the first account is not kept. Its card offers "Make default".
+        harness.sign_in_as(5678, "Second Player")
         consent("approve")
         self.click("#add-connection")
         self.session.wait_for("the second card connected", lambda: self.second_card() == "connected")
+        self.session.wait_for("Make default", lambda: self.session.find("#make-default-2").displayed())
+        # Back to the first account in the browser, for the views after this one.
+        harness.sign_in_as(1234, "Sandbox Sage")
 
     def to_one_connection_again(self):
         self.click("#disconnect-2")

@@ -43,7 +43,7 @@ const listOf = (...entries) => {
 const drawn = (list) =>
   cards.cardsOf(list).map((head, at) => {
     const ui = model.receiveStatus(model.initialUi, list[at].status);
-    const view = model.present(ui, NOW, DATES, head.removable);
+    const view = model.present(ui, NOW, DATES, head);
     return { ...head, actions: view.actions, removes: view.removes, account: view.details?.account ?? null };
   });
 
@@ -51,8 +51,8 @@ describe("the list of connections", () => {
   test("one connection reads as the single view did: 'Kanka account', Connect to Kanka, no mark, nothing to add", () => {
     const list = listOf(entry("main", signedOut));
     assert.deepEqual(drawn(list), [
-      { id: "main", heading: "Kanka account", isDefault: false, removable: false, suffix: "", actions: ["connect"],
-        removes: false, account: null },
+      { id: "main", heading: "Kanka account", isDefault: false, removable: false, offersDefault: false, suffix: "",
+        actions: ["connect"], removes: false, account: null },
     ]);
     assert.equal(cards.canAddAnother(list), false, "nothing to add beside a connection not signed in");
   });
@@ -68,10 +68,10 @@ describe("the list of connections", () => {
   test("two connections: a card each, in the core's order, each naming its account, the default marked", () => {
     const list = listOf(entry("main", signedIn("Ada", 1)), entry("2", signedIn("Grace", 2)));
     assert.deepEqual(drawn(list), [
-      { id: "main", heading: "Kanka account: Ada (default)", isDefault: true, removable: false, suffix: "",
-        actions: ["refresh", "disconnect"], removes: false, account: "Connected as Ada" },
-      { id: "2", heading: "Kanka account: Grace", isDefault: false, removable: true, suffix: "-2",
-        actions: ["refresh", "disconnect"], removes: false, account: "Connected as Grace" },
+      { id: "main", heading: "Kanka account: Ada (default)", isDefault: true, removable: false, offersDefault: false,
+        suffix: "", actions: ["refresh", "disconnect"], removes: false, account: "Connected as Ada" },
+      { id: "2", heading: "Kanka account: Grace", isDefault: false, removable: true, offersDefault: true, suffix: "-2",
+        actions: ["refresh", "make-default", "disconnect"], removes: false, account: "Connected as Grace" },
     ]);
     assert.equal(cards.canAddAnother(list), true);
   });
@@ -82,6 +82,25 @@ describe("the list of connections", () => {
       ["Kanka account: Ada", false],
       ["Kanka account: Grace (default)", true],
     ]);
+  });
+
+  test("'Make default' is on every card but the default's, once there are several, while it holds an account", () => {
+    const offered = (list) => drawn(list).map((card) => card.actions.includes("make-default"));
+    assert.deepEqual(offered(listOf(entry("main", signedIn("Ada", 1)))), [false], "one connection is the default by itself");
+    assert.deepEqual(
+      offered(listOf(entry("main", signedIn("Ada", 1), { default: false }), entry("2", signedIn("Grace", 2), { default: true }))),
+      [true, false],
+      "the settings' own is offered it when another is the default",
+    );
+    // A connection that needs a new sign-in still holds its account; one that holds none
+    // (signing in, never signed in, or refused) would make `kanka-link token` fail.
+    const revoked = { ...signedIn("Grace", 2), state: "reconnect_needed" };
+    const refused = { ...signedOut, last_error: { code: "account_already_connected", message: "m", hint: "h",
+      setting: null, setting_empty: false } };
+    const list = listOf(entry("main", signedIn("Ada", 1)), entry("2", revoked), entry("3", signedOut),
+      entry("4", { ...signedOut, state: "connecting" }), entry("5", refused));
+    assert.deepEqual(offered(list), [false, true, false, false, false]);
+    assert.deepEqual(drawn(list)[1].actions, ["connect", "make-default", "disconnect"], "never the card's main action");
   });
 
   test("an added connection still signing in, or never signed in, can be removed; the first cannot", () => {

@@ -2,7 +2,7 @@
 // between the statuses the channel pushes and the commands' answers.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { importUi } from "./transpile.mjs";
+import { importUi, samples } from "./transpile.mjs";
 
 const model = await importUi("model");
 const contract = await importUi("contract");
@@ -340,6 +340,37 @@ describe("signing in", () => {
     const view = show(ui);
     assert.equal(view.progress, "Waiting for Kanka in your browser…");
     assert.equal(view.message.text, forged.message);
+  });
+
+  test("a sign-in Kanka gave another connection's account: the core's words, Connect and Remove, said again each time", () => {
+    // As the core says it (samples.json, from the Rust code), on an added card (removable).
+    const held = samples.account_already_connected;
+    assert.equal(held.code, "account_already_connected");
+    const added = { removable: true, offersDefault: true };
+    const view = (ui) => model.present(ui, NOW, DATES, added);
+    const refusedBy = (ui) => {
+      ui = signInStarted(finish(begin(ui, "connect", "sign-in")), started());
+      ui = receiveStatus(ui, status({ state: "connecting" }));
+      return receiveStatus(ui, status({ last_error: held }));
+    };
+    let ui = refusedBy(at(disconnectedStatus));
+    const refused = view(ui);
+    assert.equal(refused.waiting, null);
+    assert.deepEqual(refused.message, { text: held.message, hint: held.hint, tone: "error" });
+    assert.deepEqual(refused.actions, ["connect", "disconnect"], "Connect again, or Remove; no default without an account");
+    assert.equal(refused.removes, true);
+    // Connecting again with the browser still signed in as that account: refused again, and
+    // said again, though it reads as the error the user acted on.
+    ui = begin(ui, "connect", "sign-in");
+    assert.equal(view(ui).message, null);
+    ui = refusedBy(ui);
+    assert.deepEqual(view(ui).message, { text: held.message, hint: held.hint, tone: "error" });
+    // Signed in to Kanka as the other account, it connects.
+    ui = signInStarted(finish(begin(ui, "connect", "sign-in")), started());
+    ui = receiveStatus(receiveStatus(ui, status({ state: "connecting" })), connected({ account: { id: 2, name: "Grace" } }));
+    assert.equal(view(ui).message, null);
+    assert.equal(view(ui).details.account, "Connected as Grace");
+    assert.deepEqual(view(ui).actions, ["refresh", "make-default", "disconnect"]);
   });
 
   test("a connect that fails says why and stays signed out", () => {

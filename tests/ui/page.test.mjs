@@ -84,6 +84,7 @@ describe("ids and texts the tests rely on", () => {
       "copy-url": "Copy",
       refresh: "Refresh now",
       disconnect: "Disconnect",
+      "make-default": "Make default",
       "open-kanka-settings": "Open Kanka's settings",
       "open-settings": "Open settings",
       "try-again": "Try again",

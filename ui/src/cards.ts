@@ -3,6 +3,7 @@
 // main.ts keeps a UiState per card, view.ts draws them.
 
 import type { ConnectionStatus } from "./contract.ts";
+import type { CardRole } from "./model.ts";
 
 /** The settings' own connection (the core's `connections::MAIN`). */
 export const MAIN = "main";
@@ -11,14 +12,12 @@ export const SINGLE_HEADING = "Kanka account";
 export const ADDED_HEADING = "Another Kanka account";
 export const ADD_TEXT = "Connect another account";
 
-export interface CardHead {
+export interface CardHead extends CardRole {
   id: string;
   /** "Kanka account" while there is one; with several, which account, and the default marked. */
   heading: string;
   /** Marked only when there are several: with one, it is the default by itself. */
   isDefault: boolean;
-  /** Added beside the settings' own: disconnecting removes it, and one never signed in can go. */
-  removable: boolean;
   /** The suffix of the card's element ids ("" for the settings' own, whose ids the page has). */
   suffix: string;
 }
@@ -54,6 +53,7 @@ export function cardsOf(list: readonly ConnectionStatus[]): CardHead[] {
       heading,
       isDefault: several && entry.default,
       removable: entry.id !== MAIN,
+      offersDefault: several && !entry.default,
       suffix: suffixOf(entry.id),
     };
   });

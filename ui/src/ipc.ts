@@ -85,6 +85,8 @@ export const openAuthorizationPage = (id: string) => call<SignInStarted>("open_a
 export const signInPage = (id: string) => call<SignInStarted | null>("sign_in_page", { id });
 export const cancelConnect = (id: string) => callForStatus("cancel_connect", { id });
 export const refreshNow = (id: string) => callForStatus("refresh_now", { id });
+/** Makes `id` the default connection; the status channel then sends the list that marks it. */
+export const makeDefault = (id: string) => call<null>("make_default", { id });
 /** An added connection is removed with its tokens. */
 export const disconnect = (id: string) => call<DisconnectNotice>("disconnect", { id });
 /** Whether a browser could be opened. */

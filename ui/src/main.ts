@@ -111,7 +111,7 @@ function update(card: Card, next: UiState): void {
   } else if (ui.status?.state !== "connecting") {
     card.askedForPage = false;
   }
-  const model = present(ui, new Date(), {}, card.head?.removable ?? false);
+  const model = present(ui, new Date(), {}, card.head ?? undefined);
   if (card === main) {
     if (wantsInfo(setup, ui.status) && !askedForSetup) {
       // Only once the setup view shows: a configured window never asks.
@@ -189,6 +189,14 @@ function wire(card: Card): void {
       ? perform(card, "try-again", "command", () => ipc.refreshNow(id), answered)
       : perform(card, "try-again", "sign-in", () => ipc.connect(id), signInStarted),
   );
+  // The list that marks the new default comes through the status channel, to every card; the
+  // focus goes to this card's heading, which now says "(default)", as the button goes.
+  buttons["make-default"].addEventListener("click", () =>
+    perform(card, "make-default", "side", () => ipc.makeDefault(id), (ui) => {
+      if (cards.get(id) === card) card.view.heading.focus();
+      return ui;
+    }),
+  );
   buttons.disconnect.addEventListener("click", () =>
     perform(card, "disconnect", "command", () => ipc.disconnect(id), disconnectedFrom(card)),
   );
@@ -240,9 +248,11 @@ async function addAnother(): Promise<void> {
     // them its end: a card cancelled meanwhile stays gone.
     if ((droppedAt.get(added.id) ?? 0) > asked) return;
     const card = cardFor(added.id, lastCard());
-    const state = card.ui.status?.state;
-    // Over already (its statuses came first) when it is no longer waiting.
-    if (state === undefined || state === "connecting" || state === "disconnected") {
+    const status = card.ui.status;
+    const state = status?.state;
+    // Over already (its statuses came first) when it is no longer waiting: a new connection is
+    // "disconnected" before its sign-in starts, but with no error (a refused one ends with one).
+    if (state === undefined || state === "connecting" || (state === "disconnected" && !status?.last_error)) {
       const waiting: UiState = { ...card.ui, signIn: { started: null, sawConnecting: state === "connecting" } };
       update(card, signInStarted(waiting, added.sign_in));
     }

@@ -24,7 +24,8 @@ import {
 } from "./format.ts";
 
 /** The buttons of the status panel, by element id. */
-export type Action = "connect" | "cancel" | "open-again" | "refresh" | "try-again" | "open-settings" | "disconnect";
+export type Action = "connect" | "cancel" | "open-again" | "refresh" | "try-again" | "open-settings" | "make-default"
+  | "disconnect";
 
 export const WAITING_TEXT = "Waiting for Kanka in your browser…";
 export const REFRESHING_TEXT = "Refreshing…";
@@ -98,15 +99,20 @@ function makeNotice(ui: UiState, text: string, hint: string | null, tone: Tone, 
 }
 
 export function receiveStatus(ui: UiState, status: Status): UiState {
-  let { signIn, notice } = ui;
+  let { signIn, notice, dismissedError } = ui;
   if (signIn) {
     // The sign-in ends with the first other state after "connecting" (or after `connect` answered).
     if (status.state === "connecting") signIn = { ...signIn, sawConnecting: true };
-    else if (signIn.sawConnecting || signIn.started) signIn = null;
+    else if (signIn.sawConnecting || signIn.started) {
+      signIn = null;
+      // Its outcome is news even when it reads as the error the user acted on: the same refusal
+      // twice (Kanka signed in the account another connection holds, again) is said twice.
+      if (ui.signIn?.sawConnecting) dismissedError = null;
+    }
   }
   const key = errorKey(status.last_error);
   if (notice && key !== null && key !== notice.seenError) notice = null;
-  return settle({ ...ui, status, signIn, notice });
+  return settle({ ...ui, status, signIn, notice, dismissedError });
 }
 
 /** A status a command answered with: its error is news even if it is the one the user acted on. */
@@ -306,8 +312,18 @@ function withRetry(message: Message | null, ui: UiState, dates: DateOptions): Me
   return { ...message, hint: message.hint ? `${message.hint} ${next}` : next };
 }
 
-/** `removable`: a connection added beside the settings' own (cards.ts), which "Disconnect" removes. */
-export function present(ui: UiState, now: Date, dates: DateOptions = {}, removable = false): ViewModel {
+/** What a card is among several (cards.ts draws the heading from the same list). */
+export interface CardRole {
+  /** Added beside the settings' own: "Disconnect" removes it. */
+  removable: boolean;
+  /** One of several and not the default: it offers "Make default" while it holds an account. */
+  offersDefault: boolean;
+}
+
+const ALONE: CardRole = { removable: false, offersDefault: false };
+
+export function present(ui: UiState, now: Date, dates: DateOptions = {}, role: CardRole = ALONE): ViewModel {
+  const { removable, offersDefault } = role;
   const status = ui.status;
   const model: ViewModel = {
     state: status?.state ?? "",
@@ -371,6 +387,12 @@ export function present(ui: UiState, now: Date, dates: DateOptions = {}, removab
       // "disconnected", or "connecting" that the sign-in above already covers.
       model.actions = removable ? ["connect", "disconnect"] : ["connect"];
       model.intro = !connected;
+  }
+  // Never first (it is no fix), and before Disconnect, as the page orders them. A connection that
+  // holds no account would make `kanka-link token` fail: it is not offered.
+  if (offersDefault && connected) {
+    const at = model.actions.indexOf("disconnect");
+    model.actions.splice(at < 0 ? model.actions.length : at, 0, "make-default");
   }
   model.primary = model.actions[0] ?? null;
   if (connected) {

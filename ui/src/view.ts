@@ -16,6 +16,7 @@ export const ACTIONS: readonly Action[] = [
   "open-settings",
   "open-again",
   "cancel",
+  "make-default",
   "disconnect",
 ];
 
