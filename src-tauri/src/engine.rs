@@ -191,8 +191,9 @@ impl Engine {
             connections.get(MAIN).map(|main| main.config().clone()).ok_or_else(|| Error::NotConnected.info())?;
         let id = connections.add(&config).map_err(|e| e.info())?;
         let linker = connections.get(&id).cloned().ok_or_else(|| Error::NotConnected.info())?;
-        let running = self.run(generation, &linker);
-        current.running.push((id.clone(), running));
+        let stopped = self.reconcile(&mut current, generation);
+        drop(current);
+        Self::stop(stopped);
         tracing::info!("connection {id} added");
         Ok((id, linker))
     }
@@ -203,14 +204,14 @@ impl Engine {
         if id == MAIN {
             return Ok(());
         }
-        let running = {
+        let generation = self.shared.page.lock().unwrap().generation;
+        let stopped = {
             let mut current = self.shared.current.lock().unwrap();
             let connections = current.connections.as_mut().map_err(|e| e.clone())?;
             connections.remove(id).map_err(|e| e.info())?;
-            let at = current.running.iter().position(|(running, _)| running == id);
-            at.map(|at| current.running.remove(at).1)
+            self.reconcile(&mut current, generation)
         };
-        if let Some(running) = running {
+        for running in stopped {
             running.forward.abort();
             running.background.stop().await;
         }
@@ -222,15 +223,43 @@ impl Engine {
     /// Makes `id` the default connection (what `kanka-link token` serves unless told otherwise);
     /// every card hears of it in the next list, which marks the default.
     pub fn make_default(&self, id: &str) -> Result<(), ErrorInfo> {
+        let generation = self.shared.page.lock().unwrap().generation;
         {
             let mut current = self.shared.current.lock().unwrap();
             let connections = current.connections.as_mut().map_err(|e| e.clone())?;
             connections.set_default(id).map_err(|e| e.info())?;
+            let stopped = self.reconcile(&mut current, generation);
+            Self::stop(stopped);
         }
         tracing::info!("connection {id} is the default");
         // After `current` is let go: the lock order is `page`, then `current`.
         self.shared.publish();
         Ok(())
+    }
+
+    /// After a change to the list, which takes in what another process did to it (core's
+    /// `Connections::sync`): a timer and a forwarding for each connection listed, none for one
+    /// that is gone. Returns those to stop, which the caller stops outside the lock.
+    fn reconcile(&self, current: &mut Current, generation: u64) -> Vec<Running> {
+        let Ok(connections) = &current.connections else { return Vec::new() };
+        let listed: Vec<(String, Linker)> = connections.all().map(|(id, l)| (id.to_owned(), l.clone())).collect();
+        let (kept, gone): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut current.running).into_iter().partition(|(id, _)| listed.iter().any(|(l, _)| l == id));
+        current.running = kept;
+        for (id, linker) in listed {
+            if !current.running.iter().any(|(running, _)| *running == id) {
+                current.running.push((id, self.run(generation, &linker)));
+            }
+        }
+        gone.into_iter().map(|(_, running)| running).collect()
+    }
+
+    /// Stops timers in the background: a refresh under way finishes and keeps its pair first.
+    fn stop(stopped: Vec<Running>) {
+        for running in stopped {
+            running.forward.abort();
+            tokio::spawn(running.background.stop());
+        }
     }
 
     /// Disconnects `id`; an added connection is then removed: it was only ever that account.

@@ -151,7 +151,12 @@ impl Connections {
     /// of `config` (the settings' own when the user adds a second account to the same Kanka). It
     /// has no tokens until it signs in.
     pub fn add(&mut self, config: &Config) -> Result<String> {
-        let slot = (2..).map(|n| n.to_string()).find(|n| self.get(n).is_none()).unwrap_or_default();
+        // Never an id this process knew, even one another process removed meanwhile: the
+        // window's timer and card of that one may still be going.
+        let known: Vec<String> = self.linkers.iter().map(|(id, _)| id.clone()).collect();
+        self.sync()?;
+        let free = |n: &String| self.get(n).is_none() && !known.contains(n);
+        let slot = (2..).map(|n| n.to_string()).find(free).unwrap_or_default();
         let added = Added {
             slot: slot.clone(),
             kanka_url: config.kanka_url.as_str().trim_end_matches('/').to_owned(),
@@ -204,6 +209,7 @@ impl Connections {
         if id == MAIN {
             return Ok(());
         }
+        self.sync()?;
         let list: Vec<Added> = self.added.iter().filter(|a| a.slot != id).cloned().collect();
         let default = if self.default == id { MAIN.to_owned() } else { self.default.clone() };
         self.write(&list, &default)?;
@@ -216,6 +222,7 @@ impl Connections {
 
     /// Makes `id` the connection commands use unless told otherwise (`kanka-link switch`).
     pub fn set_default(&mut self, id: &str) -> Result<()> {
+        self.sync()?;
         if self.get(id).is_none() {
             return Err(Error::NoSuchConnection { wanted: id.to_owned(), known: self.describe() });
         }
@@ -236,6 +243,30 @@ impl Connections {
         }
         let linker = self.default_linker();
         linker.handle_callback(url).await.map(|status| (self.default.clone(), status))
+    }
+
+    /// Takes in what another process (`kanka-link switch` or `disconnect` while the window is
+    /// open) did to the list, so a change made here is made to the list as it is now and never
+    /// writes an older one back: connections it removed go (their engines leave), ones it added
+    /// come, its default holds.
+    pub fn sync(&mut self) -> Result<()> {
+        let list = read_list(&self.path)?;
+        for gone in self.added.iter().filter(|a| !list.added.contains(a)) {
+            if let Some((_, linker)) = self.linkers.iter().find(|(slot, _)| *slot == gone.slot) {
+                linker.leave();
+            }
+            self.linkers.retain(|(slot, _)| *slot != gone.slot);
+        }
+        for new in list.added.iter().filter(|a| !self.added.contains(a)) {
+            let config = added_config(new, &self.main, &self.path)?;
+            let linker = Linker::open_slot(config, &self.paths, self.clock.clone(), Some(&new.slot));
+            linker.join(&self.peers);
+            self.linkers.push((new.slot.clone(), linker));
+        }
+        let default = list.default.filter(|id| self.get(id).is_some());
+        self.default = default.unwrap_or(MAIN.to_owned());
+        self.added = list.added;
+        Ok(())
     }
 
     fn write(&self, added: &[Added], default: &str) -> Result<()> {

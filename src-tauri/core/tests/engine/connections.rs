@@ -359,3 +359,28 @@ async fn another_kanka_is_added_from_what_the_user_entered() {
     sign_in_to(&connections, &again).await;
     assert_eq!(connections.get(&again).unwrap().status().account.unwrap().id, SECOND);
 }
+
+/// The window keeps its list while `kanka-link switch` and `disconnect` change the file: a change
+/// the window makes afterwards is made to the list as it is now, never to its older copy.
+#[tokio::test]
+async fn a_change_to_the_list_never_writes_back_what_another_process_removed() {
+    let world = World::start().await;
+    let mut window = Connections::open(world.config.clone(), &world.paths(), world.clock.clone()).unwrap();
+    let second = window.add(&world.config).unwrap();
+    let third = window.add(&world.config).unwrap();
+
+    // Another process: the third goes, the second becomes the default.
+    let mut command = Connections::open(world.config.clone(), &world.paths(), world.clock.clone()).unwrap();
+    command.remove(&third).unwrap();
+    command.set_default(&second).unwrap();
+
+    // The window adds one more, on its old copy of the list.
+    let fourth = window.add(&world.config).unwrap();
+    assert_ne!(fourth, third, "an id the window knew is not given again: its card and timer may still run");
+    let ids = |c: &Connections| c.all().map(|(id, _)| id.to_owned()).collect::<Vec<_>>();
+    assert_eq!(ids(&window), [MAIN.to_owned(), second.clone(), fourth.clone()]);
+    assert_eq!(window.default_id(), second, "the other process's default holds");
+    let reopened = Connections::open(world.config.clone(), &world.paths(), world.clock.clone()).unwrap();
+    assert_eq!(ids(&reopened), [MAIN.to_owned(), second.clone(), fourth]);
+    assert_eq!(reopened.default_id(), second);
+}
