@@ -337,3 +337,7 @@ impl Snapshot {
         generation == self.generation && same_engines && now.default_id() == self.default
     }
 }
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;
