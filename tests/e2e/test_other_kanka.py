@@ -5,7 +5,8 @@ the form is refused once with a wrong address (the error at its field, nothing a
 then filled in with the second sandbox's values: the new card signs in there through the deep
 link, its client secret and tokens are in the keychain under the second server and client, its
 API accepts the token, and the first connection is untouched. Disconnecting the new card removes
-it and its tokens. axe-core checks the open form, with its error and without. Run by
+it and its tokens; the form then opens afresh, and Cancel hides it. axe-core checks the open form,
+with its error and without. Run by
 tests/e2e/run.sh inside the private session that tests/run.sh starts."""
 
 import json
@@ -238,6 +239,20 @@ class OtherKanka(harness.App):
         self.assertEqual(self.state(), "connected")
         self.assertEqual(first("access-token"), token)
         self.assertTrue(accepts(world["kanka"], token))
+
+    def test_05_the_form_opens_afresh_and_cancel_hides_it(self):
+        self.click("#add-server")
+        self.session.wait_for("the form", lambda: self.session.find("#another-url").displayed())
+        # What the last add sent is gone, the secret first of all; the redirect is offered again.
+        self.session.wait_for("the redirect", lambda: self.value("#another-redirect-uri")
+                              == "kanka-link://oauth/callback")
+        for field in ("url", "api-url", "client-id", "client-secret"):
+            self.assertEqual(self.value(f"#another-{field}"), "", field)
+        self.click("#another-cancel")
+        self.session.wait_for("the form to close", lambda: not self.session.find("#another").displayed())
+        self.assertEqual(self.session.find("#add-server").attribute("aria-expanded"), "false")
+        self.assertEqual(self.session.script("return document.activeElement.id;"), "add-server")
+        self.assertEqual(self.cards(), ["connection"])
 
 
 if __name__ == "__main__":
