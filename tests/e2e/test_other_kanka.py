@@ -6,7 +6,7 @@ then filled in with the second sandbox's values: the new card signs in there thr
 link, its client secret and tokens are in the keychain under the second server and client, its
 API accepts the token, and the first connection is untouched. Disconnecting the new card removes
 it and its tokens; the form then opens afresh, and Cancel hides it. axe-core checks the open form,
-with its error and without. Run by
+with its error and without, and the two cards. Run by
 tests/e2e/run.sh inside the private session that tests/run.sh starts."""
 
 import json
@@ -227,6 +227,7 @@ class OtherKanka(harness.App):
         host = world["other"].split("//")[1]
         self.session.wait_for("the headings", lambda: self.session.text("#connection-heading-2")
                               == f"Kanka account: {OTHER_USER} on {host}")
+        self.audit("a card on each Kanka")
         self.shot("other-kanka-connected")
 
     def test_04_disconnecting_it_leaves_the_first_connected(self):
