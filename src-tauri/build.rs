@@ -20,6 +20,7 @@ fn main() {
         "open_new_client_page",
         "login_check",
         "set_login_check",
+        "add_server_connection",
     ];
     let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands));
     tauri_build::try_build(attributes).expect("the Tauri build script runs");

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use kanka_link_core::autostart::{Autostart, LOGIN_CHECK_ARGS};
 use kanka_link_core::connections::MAIN;
 use kanka_link_core::settings::{self, SettingsInput};
-use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, SetupReport, Sources, Status, Stored};
+use kanka_link_core::{DisconnectNotice, Error, ErrorInfo, Linker, SetupReport, Sources, Status, Stored};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
@@ -50,19 +50,7 @@ pub async fn connect(app: AppHandle, engine: State<'_, Engine>, id: String) -> C
 #[tauri::command]
 pub async fn add_connection(app: AppHandle, engine: State<'_, Engine>) -> CommandResult<ConnectionAdded> {
     let (id, linker) = engine.add()?;
-    match linker.begin_connect().await {
-        Ok(request) => {
-            let opened = open_in_browser(&app, request.url.as_str());
-            Ok(ConnectionAdded { id, sign_in: SignInPage::new(request, opened) })
-        }
-        Err(e) => {
-            // Forgotten with the record of its failure: the error is the answer.
-            if let Err(left) = engine.disconnect(&id).await {
-                tracing::warn!("the connection that could not sign in stays in the list: {}", left.message);
-            }
-            Err(e.info())
-        }
-    }
+    sign_in_added(&app, &engine, id, &linker).await
 }
 
 #[tauri::command]
@@ -212,6 +200,45 @@ fn open_in_browser(app: &AppHandle, url: &str) -> bool {
         Err(_) => {
             tracing::warn!("no browser could be opened");
             false
+        }
+    }
+}
+
+/// "Add another Kanka server": a new connection to the Kanka, API and client the user filled in
+/// (the settings form's fields; the client secret goes to the keychain and never comes back), and
+/// its sign-in, as `add_connection` starts one. A refused form adds nothing; its error names the
+/// field (`ErrorInfo::setting`).
+#[tauri::command]
+pub async fn add_server_connection(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    form: SettingsForm,
+) -> CommandResult<ConnectionAdded> {
+    let SettingsForm { url, api_url, client_id, redirect_uri, client_secret } = form;
+    let input = SettingsInput { url, api_url, client_id, redirect_uri, client_secret };
+    let (id, linker) = engine.add_server(input).await?;
+    sign_in_added(&app, &engine, id, &linker).await
+}
+
+/// The sign-in of a connection just added; one whose sign-in cannot start is not kept (the error
+/// is the answer).
+async fn sign_in_added(
+    app: &AppHandle,
+    engine: &Engine,
+    id: String,
+    linker: &Linker,
+) -> CommandResult<ConnectionAdded> {
+    match linker.begin_connect().await {
+        Ok(request) => {
+            let opened = open_in_browser(app, request.url.as_str());
+            Ok(ConnectionAdded { id, sign_in: SignInPage::new(request, opened) })
+        }
+        Err(e) => {
+            // Forgotten with the record of its failure: the error is the answer.
+            if let Err(left) = engine.disconnect(&id).await {
+                tracing::warn!("the connection that could not sign in stays in the list: {}", left.message);
+            }
+            Err(e.info())
         }
     }
 }

@@ -43,6 +43,7 @@ pub fn run() {
             commands::open_new_client_page,
             commands::login_check,
             commands::set_login_check,
+            commands::add_server_connection,
         ])
         .setup(|app| {
             let handle = app.handle().clone();

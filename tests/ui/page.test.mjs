@@ -96,6 +96,9 @@ describe("ids and texts the tests rely on", () => {
       "setup-save": "Check and save",
       "setup-close": "Back",
       "add-connection": "Connect another account",
+      "add-server": "Add another Kanka server",
+      "another-connect": "Connect",
+      "another-cancel": "Cancel",
     };
     for (const [id, text] of Object.entries(buttons)) assert.equal(button(id), text, `#${id}`);
     assert.equal((html.match(/<button\b/g) ?? []).length, Object.keys(buttons).length);
@@ -107,6 +110,11 @@ describe("ids and texts the tests rely on", () => {
     assert.match(tag("add-row"), /\shidden/);
     assert.ok(html.indexOf('id="connection"') < html.indexOf('id="add-row"'));
     assert.ok(html.indexOf('id="add-row"') < html.indexOf('id="settings"'));
+    // "Add another Kanka server" opens its form, which is after the row, hidden until then.
+    assert.match(tag("add-server"), /\saria-expanded="false" aria-controls="another"/);
+    assert.match(tag("another"), /\shidden/);
+    assert.ok(html.indexOf('id="add-row"') < html.indexOf('id="another"'));
+    assert.ok(html.indexOf('id="another"') < html.indexOf('id="settings"'));
   });
 
   test("status elements", () => {
@@ -123,6 +131,7 @@ describe("ids and texts the tests rely on", () => {
     assert.match(tag("setup"), /\shidden/);
     assert.match(tag("setup-redirect"), /\sreadonly/);
     assert.match(tag("setup-client-secret"), /\stype="password"/);
+    assert.match(tag("another-client-secret"), /\stype="password"/);
   });
 
   test("texts that only the script writes are in the bundle", () => {
@@ -138,7 +147,7 @@ describe("accessibility basics", () => {
     assert.match(html, /<html lang="en">/);
     assert.match(html, /<h1>Kanka Link<\/h1>/);
     const inputs = [...html.matchAll(/<input\b[^>]*\sid="([^"]+)"/g)].map((m) => m[1]);
-    assert.equal(inputs.length, 9);
+    assert.equal(inputs.length, 14);
     // The redirect to copy wraps (a text area), so it shows in full.
     assert.match(html, /<label for="setup-redirect">[^<]+<\/label>/);
     assert.match(html, /<textarea id="setup-redirect" rows="2" readonly\b/);
@@ -155,6 +164,11 @@ describe("accessibility basics", () => {
       "setup-client-id": "Client ID",
       "setup-client-secret": "Client secret",
       "keep-linked": "Keep linked when Kanka Link is closed",
+      "another-url": "Kanka URL",
+      "another-api-url": "API URL",
+      "another-client-id": "Client ID",
+      "another-client-secret": "Client secret",
+      "another-redirect-uri": "Redirect URI",
     });
     // The login check's switch: a native checkbox, described by its note, hidden until its real
     // state is known.
@@ -164,12 +178,15 @@ describe("accessibility basics", () => {
   });
 
   test("every settings field has a place for its error, and takes letters", () => {
-    for (const field of ["url", "api-url", "client-id", "client-secret", "redirect-uri"]) {
-      assert.match(tag(`setting-${field}-error`), /\sclass="field-error" hidden/);
-      assert.match(tag(`setting-${field}`), new RegExp(`\\saria-describedby="setting-${field}-note"`));
+    // The settings form, and the form that adds another Kanka server (the same fields).
+    for (const form of ["setting", "another"]) {
+      for (const field of ["url", "api-url", "client-id", "client-secret", "redirect-uri"]) {
+        assert.match(tag(`${form}-${field}-error`), /\sclass="field-error" hidden/);
+        assert.match(tag(`${form}-${field}`), new RegExp(`\\saria-describedby="${form}-${field}-note"`));
+      }
+      // Kanka's client ids are not always digits: no numeric keyboard.
+      assert.doesNotMatch(tag(`${form}-client-id`), /inputmode/);
     }
-    // Kanka's client ids are not always digits: no numeric keyboard.
-    assert.doesNotMatch(tag("setting-client-id"), /inputmode/);
   });
 
   test("the stylesheet has visible focus, hides it nowhere, and has a dark scheme", () => {

@@ -80,6 +80,9 @@ export async function getStatus(): Promise<ConnectionStatus[]> {
 export const connect = (id: string) => call<SignInStarted>("connect", { id });
 /** "Connect another account": a new connection to the settings' Kanka, its sign-in started. */
 export const addConnection = () => call<ConnectionAdded>("add_connection");
+/** "Add another Kanka server": a new connection to the Kanka, API and client of `form` (its secret
+ * goes to the keychain, never back), its sign-in started. */
+export const addServerConnection = (form: SettingsForm) => call<ConnectionAdded>("add_server_connection", { form });
 export const openAuthorizationPage = (id: string) => call<SignInStarted>("open_authorization_page", { id });
 /** The sign-in in progress, without opening the browser; null when there is none. */
 export const signInPage = (id: string) => call<SignInStarted | null>("sign_in_page", { id });

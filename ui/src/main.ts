@@ -2,7 +2,8 @@
 // call commands for their card's connection, statuses come back as one list through the status
 // channel, and every change goes through the reducers of model.ts before view.ts draws it.
 
-import { asErrorInfo, type ConnectionStatus, type DisconnectNotice } from "./contract.ts";
+import { asErrorInfo, type ConnectionAdded, type ConnectionStatus, type DisconnectNotice } from "./contract.ts";
+import { setUpAnother } from "./another.ts";
 import * as ipc from "./ipc.ts";
 import { canAddAnother, cardsOf, MAIN, suffixOf, type CardHead } from "./cards.ts";
 import {
@@ -234,19 +235,21 @@ function receiveList(list: ConnectionStatus[]): void {
     else update(card, card.ui);
   });
   addRow.hidden = !canAddAnother(list);
+  if (addRow.hidden) another.close();
 }
 
-/** "Connect another account": a new connection, its card waiting for its sign-in. */
-async function addAnother(): Promise<void> {
-  if (adding) return;
+/** "Connect another account" and "Add another Kanka server": a new connection (`call` adds it and
+ * starts its sign-in), its card waiting for its sign-in; false when another add is under way. */
+async function addAnother(call: () => Promise<ConnectionAdded>): Promise<boolean> {
+  if (adding) return false;
   adding = true;
   addButton.setAttribute("aria-disabled", "true");
   const asked = drops;
   try {
-    const added = await ipc.addConnection();
+    const added = await call();
     // Its statuses may come before the answer (opening the browser takes a while), and with
     // them its end: a card cancelled meanwhile stays gone.
-    if ((droppedAt.get(added.id) ?? 0) > asked) return;
+    if ((droppedAt.get(added.id) ?? 0) > asked) return true;
     const card = cardFor(added.id, lastCard());
     const status = card.ui.status;
     const state = status?.state;
@@ -256,14 +259,21 @@ async function addAnother(): Promise<void> {
       const waiting: UiState = { ...card.ui, signIn: { started: null, sawConnecting: state === "connecting" } };
       update(card, signInStarted(waiting, added.sign_in));
     }
-  } catch (reason) {
-    update(main, fail(main.ui, asErrorInfo(reason)));
+    return true;
   } finally {
     adding = false;
     addButton.removeAttribute("aria-disabled");
   }
 }
-addButton.addEventListener("click", () => void addAnother());
+addButton.addEventListener("click", () =>
+  addAnother(ipc.addConnection).catch((reason) => update(main, fail(main.ui, asErrorInfo(reason)))),
+);
+// Its form shows a refusal at the field it is about; any other on the first card.
+const another = setUpAnother({
+  load: ipc.getSettings,
+  add: (form) => addAnother(() => ipc.addServerConnection(form)),
+  failed: (error) => update(main, fail(main.ui, error)),
+});
 
 const settings = setUpSettings({
   load: ipc.getSettings,
