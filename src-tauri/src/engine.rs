@@ -185,12 +185,17 @@ impl Engine {
     /// A new connection to the settings' server and client, for another account ("Connect
     /// another account"), with its timer and its status on the page; its id.
     pub fn add(&self) -> Result<(String, Linker), ErrorInfo> {
+        let config = self.linker(MAIN)?.config().clone();
+        self.add_config(&config)
+    }
+
+    /// A connection to the server and client of `config`, with its timer and its status on the
+    /// page; its id.
+    fn add_config(&self, config: &Config) -> Result<(String, Linker), ErrorInfo> {
         let generation = self.shared.page.lock().unwrap().generation;
         let mut current = self.shared.current.lock().unwrap();
         let connections = current.connections.as_mut().map_err(|e| e.clone())?;
-        let config =
-            connections.get(MAIN).map(|main| main.config().clone()).ok_or_else(|| Error::NotConnected.info())?;
-        let id = connections.add(&config).map_err(|e| e.info())?;
+        let id = connections.add(config).map_err(|e| e.info())?;
         let linker = connections.get(&id).cloned().ok_or_else(|| Error::NotConnected.info())?;
         let stopped = self.reconcile(&mut current, generation);
         drop(current);
@@ -280,45 +285,13 @@ impl Engine {
         Ok(status)
     }
 
-    /// A new connection to another Kanka, as the user filled in its server, API, client and
-    /// secret ("Add another Kanka server"), with its timer and its status on the page; its id.
-    /// The checks, the secret and the list are the core's (`Connections::add_server`). It saves
-    /// the secret to the keychain, a wait the lock here may not be held across: it runs on a copy,
-    /// which becomes the connections if nothing changed them meanwhile (the same engines, the same
-    /// default, no restart); else the copy's is undone and its server and client added to them as
-    /// they are now (the secret stays saved).
+    /// A new connection to another Kanka, from what the user entered ("Add another Kanka server"):
+    /// checked, and its client secret saved, while the list stays free (the keychain may take a
+    /// while); then added as [`Engine::add`] adds one, to the list as it is by then.
     pub async fn add_server(&self, form: SettingsInput) -> Result<(String, Linker), ErrorInfo> {
-        let (mut copy, before) = {
-            let page = self.shared.page.lock().unwrap();
-            let current = self.shared.current.lock().unwrap();
-            let connections = current.connections.as_ref().map_err(Clone::clone)?;
-            (connections.clone(), Snapshot::of(page.generation, connections))
-        };
-        let added = copy.add_server(form).await.map_err(|e| e.info())?;
-        // Both locks, in their order: a restart cannot come between the check and the swap.
-        let page = self.shared.page.lock().unwrap();
-        let generation = page.generation;
-        let mut current = self.shared.current.lock().unwrap();
-        let same = current.connections.as_ref().is_ok_and(|now| before.holds(generation, now));
-        let id = if same {
-            let connections = current.connections.as_mut().map_err(|e| e.clone())?;
-            *connections = copy;
-            added
-        } else {
-            let config = copy.get(&added).map(|linker| linker.config().clone());
-            // The copy wrote the list as it knew it; what it did not know is written back below.
-            if let Err(e) = copy.remove(&added) {
-                tracing::warn!("could not undo the connection added to a copy: {e}");
-            }
-            let config = config.ok_or_else(|| Error::NotConnected.info())?;
-            let connections = current.connections.as_mut().map_err(|e| e.clone())?;
-            connections.add(&config).map_err(|e| e.info())?
-        };
-        let connections = current.connections.as_ref().map_err(Clone::clone)?;
-        let linker = connections.get(&id).cloned().ok_or_else(|| Error::NotConnected.info())?;
-        let running = self.run(generation, &linker);
-        current.running.push((id.clone(), running));
-        drop((current, page));
+        let main = self.linker(MAIN)?.config().clone();
+        let config = kanka_link_core::connections::server_from(form, &main).await.map_err(|e| e.info())?;
+        let (id, linker) = self.add_config(&config)?;
         tracing::info!("connection {id} added, to another Kanka");
         Ok((id, linker))
     }
@@ -355,32 +328,3 @@ fn unconfigured(error: ErrorInfo) -> Status {
         notice: None,
     }
 }
-
-/// The connections as they were: which opening, which engines (told apart by their status
-/// channels, as two connections can have the same id and server one after the other), and the
-/// default.
-struct Snapshot {
-    generation: u64,
-    engines: Vec<(String, watch::Receiver<Status>)>,
-    default: String,
-}
-
-impl Snapshot {
-    fn of(generation: u64, connections: &Connections) -> Snapshot {
-        let engines = connections.all().map(|(id, linker)| (id.to_owned(), linker.subscribe())).collect();
-        Snapshot { generation, engines, default: connections.default_id().to_owned() }
-    }
-
-    fn holds(&self, generation: u64, now: &Connections) -> bool {
-        let same_engines = now.all().count() == self.engines.len()
-            && now
-                .all()
-                .zip(&self.engines)
-                .all(|((id, linker), (was, channel))| id == was && linker.subscribe().same_channel(channel));
-        generation == self.generation && same_engines && now.default_id() == self.default
-    }
-}
-
-#[cfg(test)]
-#[path = "engine_tests.rs"]
-mod tests;

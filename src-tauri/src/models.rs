@@ -132,7 +132,7 @@ impl From<&Origin> for OriginKind {
             Origin::File(_) => OriginKind::File,
             Origin::Default => OriginKind::Default,
             Origin::Keychain => OriginKind::Keychain,
-            Origin::Input => OriginKind::Input,
+            Origin::Input | Origin::ServerForm => OriginKind::Input,
         }
     }
 }

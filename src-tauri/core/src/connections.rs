@@ -175,31 +175,9 @@ impl Connections {
         Ok(slot)
     }
 
-    /// "Connect another account" on another Kanka (a test server beside kanka.io, a self-hosted
-    /// one), as the user filled in its server, API, client and redirect: checked as the settings
-    /// are (an error names the field), nothing is written before all of it passed. The client
-    /// secret goes to the keychain under that server and client before the list is written, so a
-    /// keychain that refuses it adds nothing; left blank, the one the keychain (or, for the
-    /// settings' own server and client, the settings) already has is used, and there must be one.
+    /// "Connect another account" on another Kanka: [`server_from`], then [`Connections::add`].
     pub async fn add_server(&mut self, form: SettingsInput) -> Result<String> {
-        let input = |value: &str| Setting { value: value.trim().to_owned(), origin: Origin::Input };
-        let config = Config::check(Sources {
-            url: input(&form.url),
-            api_url: input(&form.api_url),
-            client_id: input(&form.client_id),
-            redirect_uri: input(&form.redirect_uri),
-            client_secret: None,
-        })?;
-        let keychain = Keychain::new(&config.scope());
-        match form.client_secret.filter(|s| !s.secret().trim().is_empty()) {
-            Some(secret) => keychain.write(Item::ClientSecret, secret.secret().trim().to_owned()).await?,
-            None if config.scope() == self.main.scope() && self.main.client_secret.is_some() => {}
-            None => {
-                if keychain.read(Item::ClientSecret).await?.is_none() {
-                    return Err(Error::MissingClientSecret { client_id: config.client_id.as_str().to_owned() });
-                }
-            }
-        }
+        let config = server_from(form, &self.main).await?;
         self.add(&config)
     }
 
@@ -278,6 +256,35 @@ impl Connections {
         let json = serde_json::to_vec_pretty(&list).map_err(|e| storage(&self.path, e.to_string()))?;
         files::write_atomically(Stored::ConnectionsFile, &self.path, &json)
     }
+}
+
+/// Another Kanka (a test server beside kanka.io, a self-hosted one) as the user filled in its
+/// server, API, client and redirect: checked as the settings are (an error names the field),
+/// nothing saved before all of it passed. The client secret then goes to the keychain under that
+/// server and client, before the caller adds the connection, so a keychain that refuses it adds
+/// nothing; left blank, the one the keychain (or, for the settings' own server and client, the
+/// settings, `main`) already has is used, and there must be one. Apart from [`Connections::add`]
+/// so that the window waits for the keychain without holding its list.
+pub async fn server_from(form: SettingsInput, main: &Config) -> Result<Config> {
+    let input = |value: &str| Setting { value: value.trim().to_owned(), origin: Origin::ServerForm };
+    let config = Config::check(Sources {
+        url: input(&form.url),
+        api_url: input(&form.api_url),
+        client_id: input(&form.client_id),
+        redirect_uri: input(&form.redirect_uri),
+        client_secret: None,
+    })?;
+    let keychain = Keychain::new(&config.scope());
+    match form.client_secret.filter(|s| !s.secret().trim().is_empty()) {
+        Some(secret) => keychain.write(Item::ClientSecret, secret.secret().trim().to_owned()).await?,
+        None if config.scope() == main.scope() && main.client_secret.is_some() => {}
+        None => {
+            if keychain.read(Item::ClientSecret).await?.is_none() {
+                return Err(Error::MissingClientSecret { client_id: config.client_id.as_str().to_owned() });
+            }
+        }
+    }
+    Ok(config)
 }
 
 fn read_list(path: &Path) -> Result<ListFile> {

@@ -1,6 +1,7 @@
 //! Where a setting's value came from: the environment, the config file, the defaults, the
-//! keychain or the settings form. A leaf module: the settings (config.rs) and the errors that name
-//! a bad setting (error.rs) both use it, and neither may import the other back.
+//! keychain, the settings form or the form for another Kanka server. A leaf module: the settings
+//! (config.rs) and the errors that name a bad setting (error.rs) both use it, and neither may
+//! import the other back.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -13,6 +14,8 @@ pub enum Origin {
     Default,
     Keychain,
     Input,
+    /// The window's form for a connection to another Kanka (connections.rs, `server_from`).
+    ServerForm,
 }
 
 impl Origin {
@@ -23,7 +26,7 @@ impl Origin {
             Self::File(_) => "file",
             Self::Default => "default",
             Self::Keychain => "keychain",
-            Self::Input => "input",
+            Self::Input | Self::ServerForm => "input",
         }
     }
 }
@@ -36,6 +39,7 @@ impl fmt::Display for Origin {
             Self::Default => f.write_str("the built-in defaults"),
             Self::Keychain => f.write_str("the keychain"),
             Self::Input => f.write_str("the settings form"),
+            Self::ServerForm => f.write_str("the form for another Kanka server"),
         }
     }
 }

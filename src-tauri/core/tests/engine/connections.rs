@@ -331,7 +331,7 @@ async fn another_kanka_is_added_from_what_the_user_entered() {
     // A wrong address names the field and the form; nothing is written.
     let err = connections.add_server(form("ftp://kanka.example".into(), Some("s"))).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidSetting, "{err:?}");
-    assert!(err.hint().unwrap().contains("the settings form"), "{:?}", err.hint());
+    assert!(err.hint().unwrap().contains("the form for another Kanka server"), "{:?}", err.hint());
     // No secret for a client the keychain does not know: said, nothing added.
     let err = connections.add_server(form(b.sandbox.base_url(), None)).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::MissingClientSecret, "{err:?}");
