@@ -5,7 +5,8 @@
 // connection is added (its card, its sign-in) is main.ts's, shared with "Connect another account".
 
 import { asErrorInfo, FIELDS, type ErrorInfo, type Field, type SettingsForm, type SettingsView } from "./contract.ts";
-import { fieldInError } from "./settings.ts";
+import { element, formFields } from "./fields.ts";
+import { fieldInError, trimmedForm } from "./settings.ts";
 
 /** The redirect a fresh install registers, when the settings cannot be read. */
 export const DEFAULT_REDIRECT = "kanka-link://oauth/callback";
@@ -21,14 +22,7 @@ export function blankForm(view: SettingsView | null): Record<Field, string> {
 /** What `add_server_connection` gets: each value trimmed, a blank secret as none (the core then
  * uses the one the keychain has for that server and client, and says so if it has none). */
 export function formOf(inputs: Record<Field, string>): SettingsForm {
-  const secret = inputs.client_secret.trim();
-  return {
-    url: inputs.url.trim(),
-    api_url: inputs.api_url.trim(),
-    client_id: inputs.client_id.trim(),
-    redirect_uri: inputs.redirect_uri.trim(),
-    client_secret: secret === "" ? null : secret,
-  };
+  return trimmedForm(inputs);
 }
 
 export interface AnotherHooks {
@@ -46,27 +40,13 @@ export interface AnotherPanel {
   close(): void;
 }
 
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`The page has no #${id}.`);
-  return found as T;
-}
-
-const inputId = (field: Field) => `another-${field.replaceAll("_", "-")}`;
-
 export function setUpAnother(hooks: AnotherHooks): AnotherPanel {
   const panel = element<HTMLElement>("another");
   const toggle = element<HTMLButtonElement>("add-server");
   const form = element<HTMLFormElement>("another-form");
   const submit = element<HTMLButtonElement>("another-connect");
-  const byField = (suffix: string) =>
-    Object.fromEntries(FIELDS.map((f) => [f, element<HTMLInputElement>(inputId(f) + suffix)])) as Record<
-      Field,
-      HTMLInputElement
-    >;
-  const inputs = byField("");
-  const notes = byField("-note");
-  const errors = byField("-error");
+  const fields = formFields("another");
+  const { inputs, unmark } = fields;
   let busy = false;
   let filled = false;
 
@@ -76,27 +56,10 @@ export function setUpAnother(hooks: AnotherHooks): AnotherPanel {
     submit.setAttribute("aria-disabled", String(value));
   }
 
-  function unmark(): void {
-    for (const field of FIELDS) {
-      const input = inputs[field];
-      input.removeAttribute("aria-invalid");
-      input.removeAttribute("aria-errormessage");
-      input.setAttribute("aria-describedby", notes[field].id);
-      errors[field].hidden = true;
-      errors[field].textContent = "";
-    }
-  }
-
-  /** The error under its field, named by aria-errormessage and aria-describedby, as the settings
-   * form does (settings.ts, `mark`); the field gets the focus. */
+  /** The error under its field (fields.ts); the field gets the focus. */
   function mark(field: Field, error: ErrorInfo): void {
-    const input = inputs[field];
-    errors[field].textContent = error.message;
-    errors[field].hidden = false;
-    input.setAttribute("aria-invalid", "true");
-    input.setAttribute("aria-errormessage", errors[field].id);
-    input.setAttribute("aria-describedby", `${errors[field].id} ${notes[field].id}`);
-    input.focus();
+    fields.mark(field, error);
+    inputs[field].focus();
   }
 
   function show(shown: boolean): void {

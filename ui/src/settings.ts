@@ -10,6 +10,7 @@ import {
   type SettingsForm,
   type SettingsView,
 } from "./contract.ts";
+import { element, formFields } from "./fields.ts";
 
 export { FIELDS, type Field } from "./contract.ts";
 
@@ -62,16 +63,22 @@ export function describeFields(view: SettingsView): Record<Field, FieldView> {
   return fields;
 }
 
-/** What `save_settings` gets from the inputs: trimmed, an empty or fixed secret kept as it is. */
-export function formFrom(inputs: Record<Field, string>, fields: Record<Field, FieldView>): SettingsForm {
+/** A form's values as a command gets them: trimmed, a blank secret (or one `sendSecret` says not to
+ * send) as none. */
+export function trimmedForm(inputs: Record<Field, string>, sendSecret = true): SettingsForm {
   const secret = inputs.client_secret.trim();
   return {
     url: inputs.url.trim(),
     api_url: inputs.api_url.trim(),
     client_id: inputs.client_id.trim(),
     redirect_uri: inputs.redirect_uri.trim(),
-    client_secret: secret === "" || fields.client_secret.readOnly ? null : secret,
+    client_secret: secret === "" || !sendSecret ? null : secret,
   };
+}
+
+/** What `save_settings` gets from the inputs: an empty or fixed secret kept as it is. */
+export function formFrom(inputs: Record<Field, string>, fields: Record<Field, FieldView>): SettingsForm {
+  return trimmedForm(inputs, !fields.client_secret.readOnly);
 }
 
 /** The input an error is about, as the core names it (`setting`); never read from its words. */
@@ -93,32 +100,14 @@ export interface SettingsPanel {
   open(error?: ErrorInfo | null): Promise<void>;
 }
 
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`The page has no #${id}.`);
-  return found as T;
-}
-
-const inputId = (field: Field) => `setting-${field.replaceAll("_", "-")}`;
-
 export function setUpSettings(hooks: SettingsHooks): SettingsPanel {
   const panel = element<HTMLElement>("settings");
   const toggleButton = element<HTMLButtonElement>("settings-toggle");
   const form = element<HTMLFormElement>("settings-form");
   const saveButton = element<HTMLButtonElement>("settings-save");
   const configFile = element<HTMLElement>("config-file");
-  const inputs = Object.fromEntries(FIELDS.map((f) => [f, element<HTMLInputElement>(inputId(f))])) as Record<
-    Field,
-    HTMLInputElement
-  >;
-  const notes = Object.fromEntries(FIELDS.map((f) => [f, element<HTMLElement>(`${inputId(f)}-note`)])) as Record<
-    Field,
-    HTMLElement
-  >;
-  const errors = Object.fromEntries(FIELDS.map((f) => [f, element<HTMLElement>(`${inputId(f)}-error`)])) as Record<
-    Field,
-    HTMLElement
-  >;
+  const formFieldsOf = formFields("setting");
+  const { inputs, notes, unmark } = formFieldsOf;
   let fields: Record<Field, FieldView> | null = null;
   let busy = false;
 
@@ -142,27 +131,11 @@ export function setUpSettings(hooks: SettingsHooks): SettingsPanel {
     configFile.textContent = view.config_file;
   }
 
-  function unmark(): void {
-    for (const field of FIELDS) {
-      const input = inputs[field];
-      input.removeAttribute("aria-invalid");
-      input.removeAttribute("aria-errormessage");
-      input.setAttribute("aria-describedby", notes[field].id);
-      errors[field].hidden = true;
-      errors[field].textContent = "";
-    }
-  }
-
-  /** Ties an error to its field: shown under it, and named by aria-errormessage (which only counts
-   * with aria-invalid) and by aria-describedby too, for screen readers that do not know the first. */
+  /** The error under its field (fields.ts); the field gets the focus unless it is read-only. */
   function mark(field: Field | null, error: ErrorInfo): boolean {
     if (!field) return false;
+    formFieldsOf.mark(field, error);
     const input = inputs[field];
-    errors[field].textContent = error.message;
-    errors[field].hidden = false;
-    input.setAttribute("aria-invalid", "true");
-    input.setAttribute("aria-errormessage", errors[field].id);
-    input.setAttribute("aria-describedby", `${errors[field].id} ${notes[field].id}`);
     if (input.readOnly) return false;
     input.focus();
     return true;

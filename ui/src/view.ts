@@ -3,6 +3,7 @@
 // written when it changes, so the live regions announce news, not every redraw.
 
 import type { SetupInfo } from "./contract.ts";
+import { element } from "./fields.ts";
 import { whenText, type Action, type Details, type Message, type ViewModel, type When } from "./model.ts";
 import type { SetupModel } from "./setup.ts";
 
@@ -19,12 +20,6 @@ export const ACTIONS: readonly Action[] = [
   "make-default",
   "disconnect",
 ];
-
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`The page has no #${id}.`);
-  return found as T;
-}
 
 function setText(target: HTMLElement, text: string): void {
   if (target.textContent !== text) target.textContent = text;
