@@ -93,8 +93,11 @@ def keychain(kind: str):
     return found.stdout.strip() if found.returncode == 0 and found.stdout.strip() else None
 
 
-def api_accepts(token: str) -> bool:
-    request = urllib.request.Request(world["kanka"] + "/api/1.0/profile",
+def api_accepts(token, kanka: str = "") -> bool:
+    """Whether the API of this sandbox Kanka (the module's own unless named) takes the token."""
+    if not token:
+        return False
+    request = urllib.request.Request((kanka or world["kanka"]) + "/api/1.0/profile",
                                      headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
@@ -118,13 +121,27 @@ def gio_open(url: str):
     subprocess.run(["gio", "open", url], check=True, timeout=30, env=app_env())
 
 
+PROFILE = (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"),
+           ("XDG_STATE_HOME", "state"))
+
+
 def use_profile(name: str):
     """A profile of the module's own (config, data, cache, state under HOME/name), so what another
-    module left behind (a connection, settings) does not leak in. Before `set_up`."""
-    for variable, folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
-                             ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state")):
+    module left behind (a connection, settings) does not leak in; the modules after this one get
+    theirs back (test_window uses the session's own). In setUpModule, before `set_up`."""
+    saved = {variable: os.environ.get(variable) for variable, _ in PROFILE}
+    unittest.addModuleCleanup(_restore_profile, saved)
+    for variable, folder in PROFILE:
         os.environ[variable] = str(HOME / name / folder)
         os.makedirs(os.environ[variable], exist_ok=True)
+
+
+def _restore_profile(saved: dict):
+    for variable, value in saved.items():
+        if value is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = value
 
 
 def set_up():
@@ -223,8 +240,6 @@ class App(unittest.TestCase):
             time.sleep(0.05)
         raise AssertionError("the app did not exit")
 
-    @classmethod
-
     def state(self) -> str:
         """The raw state name: the footer shows it in words, with the name as the <data> value."""
         return self.session.script("return document.getElementById('state').value;")
@@ -259,3 +274,27 @@ class App(unittest.TestCase):
             token = keychain(kind)
             if token:
                 world.setdefault("tokens", set()).add(token)
+
+
+
+class OneWindow(App):
+    """One window for a module's tests, which run in order, each from the state the one before left;
+    with several connections, each has its card (`connection`, `connection-2`, ...)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.open()
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.session:
+            cls.close()
+
+    def cards(self):
+        return self.session.script("return [...document.querySelectorAll('section.card[id^=connection]')]"
+                                   ".map((card) => card.id);")
+
+    def card_state(self, suffix: str):
+        return self.session.script(
+            "const card = document.getElementById(arguments[0]); return card ? card.dataset.state : null;",
+            "connection" + suffix)

@@ -51,6 +51,30 @@ def set_up():
 setUpModule = set_up
 
 
+
+def inject(session):
+    """axe-core and access.js, once per page."""
+    if session.script("return typeof window.axe + typeof window.__access;") != "objectobject":
+        session.script(AXE.read_text())
+        session.script(CHECKS.read_text())
+
+
+def axe_and_edges(session) -> tuple:
+    """What axe-core finds wrong with the view on screen, and the controls whose edge contrast
+    access.js measures below 3:1 (WCAG 1.4.11), as lines; and every control it measured."""
+    session.painted()
+    inject(session)
+    found = session.script_async(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, arguments[0]).then((r) => done(r.violations.map((v) => ({"
+        "  rule: v.id, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`)}))),"
+        "  (e) => done([{rule: 'axe failed', help: String(e), nodes: []}]));", AXE_OPTIONS)
+    problems = [f"axe {v['rule']} ({v['help']}): {'; '.join(v['nodes'])}" for v in found]
+    controls = session.script("return window.__access.controls();")
+    problems += [f"1.4.11: the edge of {c['control']} is {c['edge']}:1" for c in controls if not c["ok"]]
+    return problems, controls
+
+
 class Views(harness.App):
     # (name, method that reaches it from the view before), from a fresh start, in this order.
     VIEWS = (
@@ -163,22 +187,11 @@ class Views(harness.App):
         self.session.wait_for("the refusal", lambda: "999" in self.session.text("#message-alert"))
 
     def inject(self):
-        if self.session.script("return typeof window.axe + typeof window.__access;") != "objectobject":
-            self.session.script(AXE.read_text())
-            self.session.script(CHECKS.read_text())
+        inject(self.session)
 
     def audit(self) -> list:
         """What is wrong with the view on screen, as lines; none when it passes."""
-        self.session.painted()
-        self.inject()
-        found = self.session.script_async(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document, arguments[0]).then((r) => done(r.violations.map((v) => ({"
-            "  rule: v.id, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`)}))),"
-            "  (e) => done([{rule: 'axe failed', help: String(e), nodes: []}]));", AXE_OPTIONS)
-        problems = [f"axe {v['rule']} ({v['help']}): {'; '.join(v['nodes'])}" for v in found]
-        controls = self.session.script("return window.__access.controls();")
-        problems += [f"1.4.11: the edge of {c['control']} is {c['edge']}:1" for c in controls if not c["ok"]]
+        problems, controls = axe_and_edges(self.session)
         self.edges.extend(c["edge"] for c in controls)
         problems += self.keyboard_focus()
         return problems

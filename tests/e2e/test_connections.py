@@ -22,7 +22,6 @@ import harness  # noqa: E402
 from harness import CLIENT_ID, api_accepts, cli, consent, revoke, sign_in_as, stats, world  # noqa: E402
 
 
-PROFILE = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
 # The sandbox's own first account, signed in to Kanka in the browser when it starts, and two more.
 SAGE = (1234, "Sandbox Sage")
 SECOND = (5678, "Second Player")
@@ -30,20 +29,9 @@ THIRD = (9012, "Third Player")
 
 
 def set_up():
-    # A profile of its own: the other modules leave connections and settings behind; and the
-    # modules after this one get theirs back (test_window uses the session's own).
-    saved = {variable: os.environ.get(variable) for variable in PROFILE}
-    unittest.addModuleCleanup(restore, saved)
+    # A profile of its own: the other modules leave connections and settings behind.
     harness.use_profile("connections")
     harness.set_up()
-
-
-def restore(saved: dict):
-    for variable, value in saved.items():
-        if value is None:
-            os.environ.pop(variable, None)
-        else:
-            os.environ[variable] = value
 
 
 setUpModule = set_up
@@ -93,22 +81,9 @@ def added_in_list():
     return [added["slot"] for added in connections_file().get("added", [])]
 
 
-class Connections(harness.App):
+class Connections(harness.OneWindow):
     """One window; the tests run in order, each from the state the one before left."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.open()
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.session:
-            cls.close()
-
-    def card_state(self, suffix: str) -> str:
-        return self.session.script(
-            "const card = document.getElementById(arguments[0]); return card ? card.dataset.state : null;",
-            "connection" + suffix)
 
     def wait_card(self, suffix: str, state: str, timeout: float = 20):
         seen = []
@@ -119,9 +94,6 @@ class Connections(harness.App):
             raise AssertionError(f"card{suffix} is {seen[-1] if seen else None!r}, not {state!r}; "
                                  f"its message: {self.session.text('#message' + suffix)!r}")
 
-    def cards(self):
-        return self.session.script("return [...document.querySelectorAll('section.card[id^=connection]')]"
-                                   ".map((card) => card.id);")
 
     def shown(self, css: str) -> bool:
         found = self.session.find(css)

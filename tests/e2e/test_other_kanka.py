@@ -15,25 +15,20 @@ import pathlib
 import subprocess
 import sys
 import unittest
-import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from harness import CLIENT_ID, E2E, TARGET, consent, free_port, stats, world  # noqa: E402
-from test_access import AXE, AXE_OPTIONS, CHECKS  # noqa: E402
+from test_access import axe_and_edges  # noqa: E402
 
-PROFILE = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
 OTHER_ID = "8"
 OTHER_SECRET = "other-secret-" + os.urandom(8).hex()
 OTHER_USER = "Other Sage"
 
 
 def set_up():
-    # A profile of its own (the other modules leave connections and settings behind), given back
-    # to the modules after this one.
-    saved = {variable: os.environ.get(variable) for variable in PROFILE}
-    unittest.addModuleCleanup(restore, saved)
+    # A profile of its own: the other modules leave connections and settings behind.
     harness.use_profile("other-kanka")
     harness.set_up()
     # The other Kanka: its own port, client, secret and user; the same redirect as the window's.
@@ -47,14 +42,6 @@ def set_up():
     unittest.addModuleCleanup(harness.stop, sandbox, log)
     world["other"] = f"http://127.0.0.1:{port}"
     harness.wait_for_port(port)
-
-
-def restore(saved: dict):
-    for variable, value in saved.items():
-        if value is None:
-            os.environ.pop(variable, None)
-        else:
-            os.environ[variable] = value
 
 
 setUpModule = set_up
@@ -80,15 +67,7 @@ def other(kind: str, slot: str = ""):
 
 def accepts(kanka: str, token) -> bool:
     """Whether this Kanka's API takes the token."""
-    if not token:
-        return False
-    request = urllib.request.Request(kanka + "/api/1.0/profile",
-                                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status == 200
-    except urllib.error.HTTPError:
-        return False
+    return harness.api_accepts(token, kanka)
 
 
 def other_stats() -> dict:
@@ -106,44 +85,17 @@ def listed():
     return path.read_text() if path.exists() else None
 
 
-class OtherKanka(harness.App):
+class OtherKanka(harness.OneWindow):
     """One window; the tests run in order, each from the state the one before left."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.open()
 
-    @classmethod
-    def tearDownClass(cls):
-        if cls.session:
-            cls.close()
-
-    def cards(self):
-        return self.session.script("return [...document.querySelectorAll('section.card[id^=connection]')]"
-                                   ".map((card) => card.id);")
-
-    def card_state(self, suffix: str):
-        return self.session.script(
-            "const card = document.getElementById(arguments[0]); return card ? card.dataset.state : null;",
-            "connection" + suffix)
 
     def value(self, css: str) -> str:
         return self.session.find(css).property("value")
 
     def audit(self, view: str):
         """axe-core (and the control edges tests/e2e/access.js measures) on the view as it is."""
-        self.session.painted()
-        if self.session.script("return typeof window.axe + typeof window.__access;") != "objectobject":
-            self.session.script(AXE.read_text())
-            self.session.script(CHECKS.read_text())
-        found = self.session.script_async(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document, arguments[0]).then((r) => done(r.violations.map((v) => ({"
-            "  rule: v.id, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`)}))),"
-            "  (e) => done([{rule: 'axe failed', help: String(e), nodes: []}]));", AXE_OPTIONS)
-        problems = [f"axe {v['rule']} ({v['help']}): {'; '.join(v['nodes'])}" for v in found]
-        controls = self.session.script("return window.__access.controls();")
-        problems += [f"1.4.11: the edge of {c['control']} is {c['edge']}:1" for c in controls if not c["ok"]]
+        problems, _ = axe_and_edges(self.session)
         self.assertEqual(problems, [], f"{view}:\n" + "\n".join(problems))
 
     def test_01_the_settings_connection_signs_in_first(self):
