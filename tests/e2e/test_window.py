@@ -29,17 +29,12 @@ def read_or_empty(path: pathlib.Path) -> bytes:
         return b""
 
 
-class Window(harness.App):
+class Window(harness.OneWindow):
     """One window; each test leaves it in the state the next one expects (they run in order)."""
 
     @classmethod
-    def setUpClass(cls):
-        cls.open()
-
-    @classmethod
     def tearDownClass(cls):
-        if cls.session:
-            cls.close()
+        super().tearDownClass()
         # Every secret that went through Kanka: none may be in anything the app wrote under HOME
         # (config, data, logs, WebKit's storage and caches) or in its output (e2e/app.log).
         seen = sandbox_call("/__sandbox/secrets")
