@@ -263,8 +263,10 @@ impl Connections {
 /// nothing saved before all of it passed. The client secret then goes to the keychain under that
 /// server and client, before the caller adds the connection, so a keychain that refuses it adds
 /// nothing; left blank, the one the keychain (or, for the settings' own server and client, the
-/// settings, `main`) already has is used, and there must be one. Apart from [`Connections::add`]
-/// so that the window waits for the keychain without holding its list.
+/// settings, `main`) already has is used, and there must be one. The settings' own server and
+/// client keep the settings' secret: a different one typed here is refused, never written over it
+/// (the settings' connection would then refresh with a secret nobody checked). Apart from
+/// [`Connections::add`] so that the window waits for the keychain without holding its list.
 pub async fn server_from(form: SettingsInput, main: &Config) -> Result<Config> {
     let input = |value: &str| Setting { value: value.trim().to_owned(), origin: Origin::ServerForm };
     let config = Config::check(Sources {
@@ -275,14 +277,27 @@ pub async fn server_from(form: SettingsInput, main: &Config) -> Result<Config> {
         client_secret: None,
     })?;
     let keychain = Keychain::new(&config.scope());
-    match form.client_secret.filter(|s| !s.secret().trim().is_empty()) {
-        Some(secret) => keychain.write(Item::ClientSecret, secret.secret().trim().to_owned()).await?,
-        None if config.scope() == main.scope() && main.client_secret.is_some() => {}
-        None => {
-            if keychain.read(Item::ClientSecret).await?.is_none() {
-                return Err(Error::MissingClientSecret { client_id: config.client_id.as_str().to_owned() });
-            }
+    let typed = form.client_secret.filter(|s| !s.secret().trim().is_empty()).map(|s| s.secret().trim().to_owned());
+    let settings_own = config.scope() == main.scope();
+    let known = match &main.client_secret {
+        Some(secret) if settings_own => Some(secret.secret().clone()),
+        _ => keychain.read(Item::ClientSecret).await?,
+    };
+    match (typed, known) {
+        (Some(typed), Some(known)) if settings_own && typed != known => {
+            return Err(Error::InvalidSetting {
+                setting: "client_secret",
+                origin: Origin::ServerForm,
+                reason: "it is not the secret your settings hold for this Kanka and client (change that one in \
+                         Settings, or leave this one blank)"
+                    .to_owned(),
+            });
         }
+        (Some(typed), known) if known.as_ref() != Some(&typed) => keychain.write(Item::ClientSecret, typed).await?,
+        (None, None) => {
+            return Err(Error::MissingClientSecret { client_id: config.client_id.as_str().to_owned() });
+        }
+        _ => {}
     }
     Ok(config)
 }

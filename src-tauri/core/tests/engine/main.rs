@@ -1,6 +1,7 @@
 //! The engine against real parts: the sandbox Kanka over HTTP on loopback and the Secret
 //! Service of the private session that `npm test` starts. One binary, so it links once.
 
+mod accounts;
 mod callbacks;
 mod common;
 mod connections;
