@@ -268,14 +268,8 @@ impl Connections {
 /// (the settings' connection would then refresh with a secret nobody checked). Apart from
 /// [`Connections::add`] so that the window waits for the keychain without holding its list.
 pub async fn server_from(form: SettingsInput, main: &Config) -> Result<Config> {
-    let input = |value: &str| Setting { value: value.trim().to_owned(), origin: Origin::ServerForm };
-    let config = Config::check(Sources {
-        url: input(&form.url),
-        api_url: input(&form.api_url),
-        client_id: input(&form.client_id),
-        redirect_uri: input(&form.redirect_uri),
-        client_secret: None,
-    })?;
+    let values = [&form.url, &form.api_url, &form.client_id, &form.redirect_uri].map(|v| v.trim());
+    let config = checked(values, Origin::ServerForm)?;
     let keychain = Keychain::new(&config.scope());
     let typed = form.client_secret.filter(|s| !s.secret().trim().is_empty()).map(|s| s.secret().trim().to_owned());
     let settings_own = config.scope() == main.scope();
@@ -319,20 +313,26 @@ fn read_list(path: &Path) -> Result<ListFile> {
 /// settings'. The client secret is the server and client's own (the environment's for the
 /// settings' client, else the keychain's).
 fn added_config(added: &Added, main: &Config, path: &Path) -> Result<Config> {
-    let origin = Origin::File(path.to_owned());
-    let setting = |value: &str| Setting { value: value.to_owned(), origin: origin.clone() };
-    let mut config = Config::check(Sources {
-        url: setting(&added.kanka_url),
-        api_url: setting(&added.api_url),
-        client_id: setting(&added.client_id),
-        redirect_uri: setting(&added.redirect_uri),
-        client_secret: None,
-    })?;
+    let values = [&added.kanka_url, &added.api_url, &added.client_id, &added.redirect_uri].map(String::as_str);
+    let mut config = checked(values, Origin::File(path.to_owned()))?;
     config.request_timeout = main.request_timeout;
     if config.scope() == main.scope() {
         config.client_secret = main.client_secret.clone();
     }
     Ok(config)
+}
+
+/// A connection's server, API, client and redirect (in that order), all from `origin`, checked as
+/// the settings are; its client secret is found later (the keychain's, or the settings').
+fn checked([url, api_url, client_id, redirect_uri]: [&str; 4], origin: Origin) -> Result<Config> {
+    let setting = |value: &str| Setting { value: value.to_owned(), origin: origin.clone() };
+    Config::check(Sources {
+        url: setting(url),
+        api_url: setting(api_url),
+        client_id: setting(client_id),
+        redirect_uri: setting(redirect_uri),
+        client_secret: None,
+    })
 }
 
 fn storage(path: &Path, detail: String) -> Error {
