@@ -20,12 +20,13 @@ fn info(error: Error) -> ErrorInfo {
     error.info()
 }
 
-/// The page asks once, as soon as it has loaded: the moment the window is up. Every connection,
-/// the settings' own first.
+/// The page asks once, as soon as its script runs: the moment the window is up, which the
+/// start-up work waits for (window_up.rs). Every connection, the settings' own first.
 #[tauri::command]
 pub fn status(engine: State<'_, Engine>) -> Vec<ConnectionStatus> {
     static FIRST: std::sync::Once = std::sync::Once::new();
     FIRST.call_once(|| tracing::info!("the window is up"));
+    engine.window_up().open();
     engine.statuses()
 }
 

@@ -51,7 +51,9 @@ pub fn run() {
             {
                 // The core spawns its timer on the async runtime.
                 let _runtime = tauri::async_runtime::handle().inner().enter();
-                handle.state::<Engine>().start();
+                let engine = handle.state::<Engine>();
+                engine.window_up().open_at_latest(crate::window_up::AT_LATEST);
+                engine.start();
             }
             let on_link = handle.clone();
             app.deep_link().on_open_url(move |event| {
@@ -91,12 +93,15 @@ fn paint_without_gpu(_app: &AppHandle) {}
 
 /// Makes this build the `kanka-link:` handler (a `.deb` declares one too, but the user's own
 /// default wins and follows the build that last ran). On Linux that runs
-/// `update-desktop-database` and `xdg-mime`, so it happens in a thread, and only when the
-/// registration is not already in place.
+/// `update-desktop-database` and `xdg-mime`, so it happens on a blocking thread, only when the
+/// registration is not already in place, and once the window is up (window_up.rs).
 fn register_scheme(app: &AppHandle) {
     let app = app.clone();
-    std::thread::spawn(move || {
-        if let Err(e) = register_handler(&app) {
+    let up = app.state::<Engine>().window_up().wait();
+    tauri::async_runtime::spawn(async move {
+        up.await;
+        let registered = tauri::async_runtime::spawn_blocking(move || register_handler(&app)).await;
+        if let Err(e) = registered.map_err(|e| e.to_string()).and_then(|done| done) {
             tracing::warn!("could not register the {SCHEME}: URL scheme: {e}");
         }
     });

@@ -22,6 +22,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::models::ConnectionStatus;
+use crate::window_up::WindowUp;
 
 /// The window's label in tauri.conf.json.
 pub const MAIN_WINDOW: &str = "main";
@@ -29,6 +30,8 @@ pub const MAIN_WINDOW: &str = "main";
 pub struct Engine {
     pub paths: Paths,
     shared: Arc<Shared>,
+    /// What the timers' start-up work waits for (window_up.rs).
+    up: WindowUp,
 }
 
 /// Lock order: `page`, then `current`; never the other way round.
@@ -100,7 +103,13 @@ impl Engine {
             setting_empty: false,
         };
         let current = Current { connections: Err(waiting), running: Vec::new() };
-        Engine { paths, shared: Arc::new(Shared { page: Mutex::default(), current: Mutex::new(current) }) }
+        let shared = Arc::new(Shared { page: Mutex::default(), current: Mutex::new(current) });
+        Engine { paths, shared, up: WindowUp::new() }
+    }
+
+    /// The window is up, or will be taken as up: see window_up.rs.
+    pub fn window_up(&self) -> &WindowUp {
+        &self.up
     }
 
     /// Opens every connection for the current settings, starts their timers and publishes their
@@ -135,7 +144,7 @@ impl Engine {
 
     fn run(&self, generation: u64, linker: &Linker) -> Running {
         Running {
-            background: linker.spawn_background(),
+            background: linker.spawn_background_when(self.up.wait()),
             forward: tokio::spawn(forward(self.shared.clone(), generation, linker.subscribe())),
         }
     }

@@ -16,6 +16,7 @@ mod logging;
 mod models;
 #[cfg(target_os = "linux")]
 mod scheme;
+mod window_up;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -39,11 +39,28 @@ impl Linker {
     /// The background work of a long-running app: the refresh timer, and the expiry (and
     /// loopback listener) of a sign-in that was pending when the app last stopped.
     pub fn spawn_background(&self) -> Background {
-        // A process with a timer stays, and will send requests: its HTTP client is built now.
-        self.inner.http.warm_up();
+        self.spawn_background_when(std::future::ready(()))
+    }
+
+    /// The same, with the timer's own work held until `ready` resolves: a window starting on two
+    /// cores shows itself about 20 ms sooner when the start-up check (a keychain session, two
+    /// reads) and the HTTP client's set-up wait until it is up (BENCHMARKS.md, launch). A
+    /// pending sign-in's expiry and loopback listener do not wait: they cost nothing and the
+    /// browser may answer at any time. Stopped before `ready`, the timer does nothing at all.
+    pub fn spawn_background_when(&self, ready: impl Future<Output = ()> + Send + 'static) -> Background {
         self.resume_attempt();
-        let (stop, stopped) = watch::channel(false);
-        Background { stop, task: tokio::spawn(self.clone().run_timer(stopped)) }
+        let (stop, mut stopped) = watch::channel(false);
+        let linker = self.clone();
+        let task = tokio::spawn(async move {
+            tokio::select! {
+                () = ready => {}
+                _ = stopped.changed() => return,
+            }
+            // A process with a timer stays, and will send requests: its HTTP client is built now.
+            linker.inner.http.warm_up();
+            linker.run_timer(stopped).await;
+        });
+        Background { stop, task }
     }
 
     async fn run_timer(self, mut stop: watch::Receiver<bool>) {

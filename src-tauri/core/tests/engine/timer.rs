@@ -50,6 +50,44 @@ async fn an_overdue_pair_is_refreshed_at_start_up() {
     assert!(status.next_refresh_at.unwrap() > world.clock.now());
 }
 
+/// The window holds its timers' work until it is up (`spawn_background_when`): an overdue pair
+/// is not refreshed before, and is at once after.
+#[tokio::test]
+async fn a_timer_held_until_the_window_is_up_starts_its_work_then() {
+    let world = Setup::default().token_lifetime(40).manual_clock().start().await;
+    let first = world.connect().await;
+    world.manual.as_ref().unwrap().suspend(35 * SECOND);
+    let restarted = world.open_another();
+    let before = world.sandbox.stats().token_requests;
+    let (up, window_up) = tokio::sync::oneshot::channel::<()>();
+    let _timer = restarted.spawn_background_when(async move {
+        let _ = window_up.await;
+    });
+    // Unheld, the overdue refresh goes out at once (an_overdue_pair_is_refreshed_at_start_up).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(world.sandbox.stats().token_requests, before, "a token request before the window was up");
+    up.send(()).unwrap();
+    wait_for_sandbox(&world.sandbox, "the refresh once the window is up", |s| s.refreshes == 1).await;
+    let status = wait_for_status(&restarted, "the new pair", |s| s.refreshed_at > first.refreshed_at).await;
+    assert_eq!(status.state, State::Connected);
+}
+
+/// Settings saved before the window was up stop a held timer: it never starts (and the stop
+/// does not wait for a window that never comes up).
+#[tokio::test]
+async fn a_timer_stopped_while_held_never_starts() {
+    let world = Setup::default().token_lifetime(40).manual_clock().start().await;
+    let first = world.connect().await;
+    world.manual.as_ref().unwrap().suspend(35 * SECOND);
+    let restarted = world.open_another();
+    let before = world.sandbox.stats().token_requests;
+    let timer = restarted.spawn_background_when(std::future::pending());
+    tokio::time::timeout(Duration::from_secs(10), timer.stop()).await.expect("the stop waited for the window");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(world.sandbox.stats().token_requests, before, "a stopped timer sent a request");
+    assert_eq!(restarted.status().refreshed_at, first.refreshed_at);
+}
+
 #[tokio::test]
 async fn server_errors_back_off_exponentially_then_the_refresh_succeeds() {
     let world = Setup::default().token_lifetime(3600).manual_clock().start().await;
