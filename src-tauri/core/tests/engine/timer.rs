@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use kanka_link_core::clock::Clock;
-use kanka_link_core::{ErrorCode, MAX_NAP, State};
+use kanka_link_core::{ErrorCode, Linker, MAX_NAP, State, Status};
 use kanka_sandbox::Fault;
 
 use crate::common::*;
@@ -50,15 +50,22 @@ async fn an_overdue_pair_is_refreshed_at_start_up() {
     assert!(status.next_refresh_at.unwrap() > world.clock.now());
 }
 
-/// The window holds its timers' work until it is up (`spawn_background_when`): an overdue pair
-/// is not refreshed before, and is at once after.
-#[tokio::test]
-async fn a_timer_held_until_the_window_is_up_starts_its_work_then() {
+/// A connection whose pair is overdue, opened again as an app starting would open it: the world,
+/// the status before, the restarted engine and the token requests the sandbox had by then.
+async fn overdue_at_start_up() -> (World, Status, Linker, u64) {
     let world = Setup::default().token_lifetime(40).manual_clock().start().await;
     let first = world.connect().await;
     world.manual.as_ref().unwrap().suspend(35 * SECOND);
     let restarted = world.open_another();
     let before = world.sandbox.stats().token_requests;
+    (world, first, restarted, before)
+}
+
+/// The window holds its timers' work until it is up (`spawn_background_when`): an overdue pair
+/// is not refreshed before, and is at once after.
+#[tokio::test]
+async fn a_timer_held_until_the_window_is_up_starts_its_work_then() {
+    let (world, first, restarted, before) = overdue_at_start_up().await;
     let (up, window_up) = tokio::sync::oneshot::channel::<()>();
     let _timer = restarted.spawn_background_when(async move {
         let _ = window_up.await;
@@ -76,11 +83,7 @@ async fn a_timer_held_until_the_window_is_up_starts_its_work_then() {
 /// does not wait for a window that never comes up).
 #[tokio::test]
 async fn a_timer_stopped_while_held_never_starts() {
-    let world = Setup::default().token_lifetime(40).manual_clock().start().await;
-    let first = world.connect().await;
-    world.manual.as_ref().unwrap().suspend(35 * SECOND);
-    let restarted = world.open_another();
-    let before = world.sandbox.stats().token_requests;
+    let (world, first, restarted, before) = overdue_at_start_up().await;
     let timer = restarted.spawn_background_when(std::future::pending());
     tokio::time::timeout(Duration::from_secs(10), timer.stop()).await.expect("the stop waited for the window");
     tokio::time::sleep(Duration::from_millis(300)).await;
