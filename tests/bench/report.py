@@ -341,9 +341,9 @@ def memory_section(rt):
 {launch['ours']['launch_ms']['n']} launches of each (after one warm-up round), one at a time, the order
 rotating every round. Launch: from `spawn` until the line that the page's first command makes the
 app print (`the window is up`) is read from the app's stderr pipe, by the same code for all.
-"Connected" is how Kanka Link lives (tokens in the keychain, checked once at start-up); "not
+"Connected" is how Kanka Link lives (tokens in the keychain, checked once the window is up); "not
 connected" is the same binary for another client id, with no connection, so no keychain read at
-start-up. Memory: PSS from `/proc/PID/smaps_rollup` of the app and all its descendants, 10 s after
+all. Memory: PSS from `/proc/PID/smaps_rollup` of the app and all its descendants, 10 s after
 spawn. Median (min–max):
 
 {table(["", *[head[c] for c in cols]], rows)}
