@@ -11,8 +11,10 @@
 //! connection whose sign-in waits for its `state`, and its code only ever to that connection's
 //! token endpoint (RFC 9700 §4.4, mix-up: Kanka sends no `iss` to tell servers apart).
 
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +27,10 @@ use crate::linker::Linker;
 use crate::peers::Peers;
 use crate::settings::SettingsInput;
 use crate::status::Status;
+
+/// How long a change to the list waits for another process's (each takes a few milliseconds).
+const LIST_LOCK_WAIT: Duration = Duration::from_secs(10);
+const LIST_LOCK_POLL: Duration = Duration::from_millis(5);
 
 /// The settings' own connection.
 pub const MAIN: &str = "main";
@@ -154,6 +160,7 @@ impl Connections {
         // Never an id this process knew, even one another process removed meanwhile: the
         // window's timer and card of that one may still be going.
         let known: Vec<String> = self.linkers.iter().map(|(id, _)| id.clone()).collect();
+        let _list = self.lock_list()?;
         self.sync()?;
         let free = |n: &String| self.get(n).is_none() && !known.contains(n);
         let slot = (2..).map(|n| n.to_string()).find(free).unwrap_or_default();
@@ -187,6 +194,7 @@ impl Connections {
         if id == MAIN {
             return Ok(());
         }
+        let _list = self.lock_list()?;
         self.sync()?;
         let list: Vec<Added> = self.added.iter().filter(|a| a.slot != id).cloned().collect();
         let default = if self.default == id { MAIN.to_owned() } else { self.default.clone() };
@@ -200,6 +208,7 @@ impl Connections {
 
     /// Makes `id` the connection commands use unless told otherwise (`kanka-link switch`).
     pub fn set_default(&mut self, id: &str) -> Result<()> {
+        let _list = self.lock_list()?;
         self.sync()?;
         if self.get(id).is_none() {
             return Err(Error::NoSuchConnection { wanted: id.to_owned(), known: self.describe() });
@@ -245,6 +254,31 @@ impl Connections {
         self.default = default.unwrap_or(MAIN.to_owned());
         self.added = list.added;
         Ok(())
+    }
+
+    /// The list's lock across processes (`connections.lock`), held from reading the list to
+    /// writing it back: two processes changing it at once (the window adding an account while
+    /// `kanka-link disconnect` removes another) each change the list the other left, never an
+    /// older copy. Held for one read and one write, so it is waited for without a task: a
+    /// holder that died let go with its process.
+    fn lock_list(&self) -> Result<File> {
+        let path = self.path.with_extension("lock");
+        let failed = |e: std::io::Error| Error::Storage {
+            what: Stored::LockFile,
+            path: Some(path.clone()),
+            detail: e.to_string(),
+        };
+        std::fs::create_dir_all(&self.paths.data_dir).map_err(failed)?;
+        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(failed)?;
+        let deadline = Instant::now() + LIST_LOCK_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => std::thread::sleep(LIST_LOCK_POLL),
+                Err(TryLockError::WouldBlock) => return Err(Error::LockTimeout),
+                Err(TryLockError::Error(e)) => return Err(failed(e)),
+            }
+        }
     }
 
     fn write(&self, added: &[Added], default: &str) -> Result<()> {

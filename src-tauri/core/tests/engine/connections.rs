@@ -276,3 +276,29 @@ async fn the_form_never_writes_over_the_settings_secret() {
     world.sandbox.sign_in_as(SECOND, "Second Player");
     sign_in_to(&connections, &slot).await;
 }
+
+/// Two processes adding accounts at the same moment (the window, and another window or command
+/// on the same profile) each add to the list the other left: none is lost, no id is given twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_changing_the_list_at_once_lose_nothing() {
+    const EACH: usize = 15;
+    let world = World::start().await;
+    let process = || {
+        let (config, paths, clock) = (world.config.clone(), world.paths(), world.clock.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut connections = Connections::open(config.clone(), &paths, clock).unwrap();
+            (0..EACH).map(|_| connections.add(&config).unwrap()).collect::<Vec<_>>()
+        })
+    };
+    let (one, other) = (process(), process());
+    let (one, other) = (one.await.unwrap(), other.await.unwrap());
+
+    let reopened = Connections::open(world.config.clone(), &world.paths(), world.clock.clone()).unwrap();
+    let mut listed: Vec<String> = reopened.all().map(|(id, _)| id.to_owned()).filter(|id| id != MAIN).collect();
+    let mut added: Vec<String> = one.into_iter().chain(other).collect();
+    listed.sort();
+    added.sort();
+    added.dedup();
+    assert_eq!(added.len(), 2 * EACH, "an id was given twice");
+    assert_eq!(listed, added, "the list lost a connection one of them added");
+}
