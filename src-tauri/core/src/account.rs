@@ -25,6 +25,11 @@ impl Linker {
             };
             match api::fetch_profile(&self.inner.http, &self.inner.config, &token).await {
                 Ok(account) => {
+                    // Until the account is in the record: no other sign-in may find it free meanwhile.
+                    let _claim = match self.inner.peers.get() {
+                        Some(peers) => Some(peers.claim().await),
+                        None => None,
+                    };
                     if let Some(held) = self.held_by_another(&account) {
                         return Err(self.refuse_duplicate(held).await);
                     }

@@ -33,6 +33,9 @@ struct Peer {
 #[derive(Default)]
 pub(crate) struct Peers {
     list: Mutex<Vec<Peer>>,
+    /// Held from asking whether an account is free to recording it as this connection's: two
+    /// sign-ins of one account that finish together cannot both find it free.
+    claim: tokio::sync::Mutex<()>,
 }
 
 impl Peers {
@@ -40,6 +43,12 @@ impl Peers {
         let mut list = self.list.lock().unwrap();
         list.retain(|p| p.scope != scope);
         list.push(Peer { scope: scope.to_owned(), server: server.to_owned(), loopback_port, status });
+    }
+
+    /// One claim of an account at a time (account.rs): the guard is held until the account is in
+    /// the claimant's status, or its grant refused.
+    pub(crate) async fn claim(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.claim.lock().await
     }
 
     pub(crate) fn leave(&self, scope: &str) {

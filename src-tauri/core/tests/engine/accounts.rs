@@ -145,3 +145,33 @@ async fn a_second_sign_in_on_the_same_loopback_port_is_told_which_one_waits() {
     let status = wait_for_status(&b, "the second connected", |s| s.state == State::Connected).await;
     assert_eq!(status.account.unwrap().id, SECOND);
 }
+
+/// Two "Connect another account" whose sign-ins finish at the same moment, with the browser
+/// signed in as one account: one connection keeps it, the other is refused, never both. Rounds
+/// of fresh accounts, so that the two answers land together more than once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sign_ins_of_one_account_finishing_at_once_keep_it_once() {
+    let world = World::start().await;
+    let mut connections = Connections::open(world.config.clone(), &world.paths(), world.clock.clone()).unwrap();
+    for round in 0..12 {
+        world.sandbox.sign_in_as(9000 + round, &format!("Player {round}"));
+        let ids = [connections.add(&world.config).unwrap(), connections.add(&world.config).unwrap()];
+        let mut answers = Vec::new();
+        for id in &ids {
+            let request = connections.get(id).unwrap().begin_connect().await.unwrap();
+            answers.push(consent(&request.url, true).await);
+        }
+        // Each on a task of its own, as two deep links are: on two threads at once.
+        let answer = |url: String| {
+            let connections = connections.clone();
+            tokio::spawn(async move { connections.handle_callback(&url).await })
+        };
+        let (one, other) = (answer(answers[0].clone()), answer(answers[1].clone()));
+        let (one, other) = (one.await.unwrap(), other.await.unwrap());
+        let refused: Vec<ErrorCode> =
+            [&one, &other].iter().filter_map(|r| r.as_ref().err().map(|e| e.code())).collect();
+        assert_eq!(refused, [ErrorCode::AccountAlreadyConnected], "round {round}: {one:?} / {other:?}");
+        let holding = ids.iter().filter(|id| connections.get(id).unwrap().status().account.is_some()).count();
+        assert_eq!(holding, 1, "round {round}: the account is held by both");
+    }
+}
