@@ -11,10 +11,10 @@
 //! connection whose sign-in waits for its `state`, and its code only ever to that connection's
 //! token endpoint (RFC 9700 §4.4, mix-up: Kanka sends no `iss` to tell servers apart).
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,7 @@ use crate::error::{Error, Result, Stored, json_problem};
 use crate::files::{self, Paths};
 use crate::keychain::{Item, Keychain};
 use crate::linker::Linker;
+use crate::lock;
 use crate::peers::Peers;
 use crate::settings::SettingsInput;
 use crate::status::Status;
@@ -259,26 +260,9 @@ impl Connections {
     /// The list's lock across processes (`connections.lock`), held from reading the list to
     /// writing it back: two processes changing it at once (the window adding an account while
     /// `kanka-link disconnect` removes another) each change the list the other left, never an
-    /// older copy. Held for one read and one write, so it is waited for without a task: a
-    /// holder that died let go with its process.
+    /// older copy.
     fn lock_list(&self) -> Result<File> {
-        let path = self.path.with_extension("lock");
-        let failed = |e: std::io::Error| Error::Storage {
-            what: Stored::LockFile,
-            path: Some(path.clone()),
-            detail: e.to_string(),
-        };
-        std::fs::create_dir_all(&self.paths.data_dir).map_err(failed)?;
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(failed)?;
-        let deadline = Instant::now() + LIST_LOCK_WAIT;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(file),
-                Err(TryLockError::WouldBlock) if Instant::now() < deadline => std::thread::sleep(LIST_LOCK_POLL),
-                Err(TryLockError::WouldBlock) => return Err(Error::LockTimeout),
-                Err(TryLockError::Error(e)) => return Err(failed(e)),
-            }
-        }
+        lock::hold_file_lock(&self.path.with_extension("lock"), LIST_LOCK_WAIT, LIST_LOCK_POLL)
     }
 
     fn write(&self, added: &[Added], default: &str) -> Result<()> {

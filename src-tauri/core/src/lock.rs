@@ -1,10 +1,11 @@
 //! One change to a connection at a time, across tasks and processes: a tokio mutex inside the
 //! process, then an exclusive lock on a file in the data dir. The window's refresh timer and a
-//! `kanka-link token` in a terminal therefore never refresh at once.
+//! `kanka-link token` in a terminal therefore never refresh at once. The list of connections
+//! takes the same file lock, waited for without a task ([`hold_file_lock`]).
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -34,29 +35,50 @@ impl ConnectionLock {
 
     pub async fn acquire(&self) -> Result<LockGuard<'_>> {
         let in_process = self.in_process.lock().await;
-        let file = self.open()?;
+        let file = open(&self.path)?;
         let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(LockGuard { _file: file, _in_process: in_process }),
-                Err(TryLockError::WouldBlock) if tokio::time::Instant::now() < deadline => {
-                    tokio::time::sleep(POLL).await;
-                }
-                Err(TryLockError::WouldBlock) => return Err(Error::LockTimeout),
-                Err(TryLockError::Error(e)) => return Err(self.failed(e)),
+        while !taken(&file, &self.path)? {
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::LockTimeout);
             }
+            tokio::time::sleep(POLL).await;
         }
+        Ok(LockGuard { _file: file, _in_process: in_process })
     }
+}
 
-    fn open(&self) -> Result<File> {
-        let dir = self.path.parent().expect("a lock file has a folder");
-        std::fs::create_dir_all(dir).map_err(|e| self.failed(e))?;
-        OpenOptions::new().create(true).truncate(false).write(true).open(&self.path).map_err(|e| self.failed(e))
+/// The exclusive lock on the file at `path`, waited for on this thread, `wait` at most: for a
+/// change held for a read and a write (the list of connections), where a task would add
+/// nothing. A holder that died let go with its process. The lock goes when the file is closed.
+pub fn hold_file_lock(path: &Path, wait: Duration, poll: Duration) -> Result<File> {
+    let file = open(path)?;
+    let deadline = Instant::now() + wait;
+    while !taken(&file, path)? {
+        if Instant::now() >= deadline {
+            return Err(Error::LockTimeout);
+        }
+        std::thread::sleep(poll);
     }
+    Ok(file)
+}
 
-    fn failed(&self, e: std::io::Error) -> Error {
-        Error::Storage { what: Stored::LockFile, path: Some(self.path.clone()), detail: e.to_string() }
+fn open(path: &Path) -> Result<File> {
+    let dir = path.parent().expect("a lock file has a folder");
+    std::fs::create_dir_all(dir).map_err(|e| failed(path, e))?;
+    OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(|e| failed(path, e))
+}
+
+/// Whether this try took the lock; `false` while another holds it.
+fn taken(file: &File, path: &Path) -> Result<bool> {
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(TryLockError::WouldBlock) => Ok(false),
+        Err(TryLockError::Error(e)) => Err(failed(path, e)),
     }
+}
+
+fn failed(path: &Path, e: std::io::Error) -> Error {
+    Error::Storage { what: Stored::LockFile, path: Some(path.to_owned()), detail: e.to_string() }
 }
 
 #[cfg(test)]
